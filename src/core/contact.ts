@@ -1,0 +1,113 @@
+import { z } from "zod";
+import type { FieldValue, SystemName } from "../../connectors/contract.ts";
+
+/** Canonical contact fields: the hub's own vocabulary, independent of any system. */
+export const CANONICAL_FIELDS = [
+  "email",
+  "firstName",
+  "lastName",
+  "phone",
+  "mobilePhone",
+  "company",
+  "title",
+  "website",
+  "street",
+  "city",
+  "state",
+  "postalCode",
+  "country",
+  "industry",
+  "numberOfEmployees",
+  "lifecycleStage",
+  "leadStatus",
+  "leadSource",
+  "birthDate",
+  "description",
+] as const;
+
+export type CanonicalField = (typeof CANONICAL_FIELDS)[number];
+export const CanonicalFieldSchema = z.enum(CANONICAL_FIELDS);
+
+const text = z.string().nullable();
+export const ContactAttributesSchema = z
+  .object({
+    email: z.email().nullable(),
+    firstName: text,
+    lastName: text,
+    phone: text,
+    mobilePhone: text,
+    company: text,
+    title: text,
+    website: text,
+    street: text,
+    city: text,
+    state: text,
+    postalCode: text,
+    country: text,
+    industry: text,
+    numberOfEmployees: z.number().int().nonnegative().nullable(),
+    lifecycleStage: text,
+    leadStatus: text,
+    leadSource: text,
+    birthDate: z.iso.date().nullable(),
+    description: text,
+  })
+  .partial();
+export type ContactAttributes = z.infer<typeof ContactAttributesSchema>;
+
+export type CanonicalValues = Partial<Record<CanonicalField, FieldValue>>;
+
+/** A value as one system last showed it to the hub, and since when. */
+export interface Observation {
+  value: FieldValue;
+  at: number;
+}
+export type Observed = Partial<Record<CanonicalField, Observation>>;
+
+/** Who supplied the winning value of a golden field. */
+export interface FieldProvenance {
+  value: FieldValue;
+  system: SystemName;
+  at: number;
+}
+export type Golden = Partial<Record<CanonicalField, FieldProvenance>>;
+
+export interface Link {
+  system: SystemName;
+  object: string;
+  externalId: string;
+  observed: Observed;
+  lastSyncedAt: number | null;
+}
+
+export interface Contact {
+  id: string;
+  golden: Golden;
+  links: Link[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export const isBlank = (value: FieldValue | undefined): boolean =>
+  value === null || value === undefined || (typeof value === "string" && value.trim() === "");
+
+export const sameValue = (a: FieldValue | undefined, b: FieldValue | undefined): boolean =>
+  (isBlank(a) && isBlank(b)) || a === b;
+
+/** Match key for email identity: case and surrounding whitespace never make two people. */
+export function normalizeEmail(value: FieldValue | undefined): string | null {
+  if (typeof value !== "string") return null;
+  const email = value.trim().toLowerCase();
+  return email.includes("@") ? email : null;
+}
+
+export const linkKey = (link: Pick<Link, "system" | "object" | "externalId">) =>
+  `${link.system}/${link.object}/${link.externalId}`;
+
+export function attributesOf(golden: Golden): CanonicalValues {
+  const values: CanonicalValues = {};
+  for (const [field, provenance] of Object.entries(golden) as [CanonicalField, FieldProvenance][]) {
+    values[field] = provenance.value;
+  }
+  return values;
+}

@@ -1,0 +1,108 @@
+import type { SourceRecord } from "../../connectors/contract.ts";
+import { type Contact, type Link, linkKey, normalizeEmail } from "./contact.ts";
+import { mapIn } from "./mapping.ts";
+import type { Mapping, Rules } from "./mapping-spec.ts";
+import { observe, survive } from "./survivorship.ts";
+
+/**
+ * The contacts one batch works on, with the two identity indexes: the crosswalk
+ * (system/object/externalId) first, then the normalized email. Everything here is
+ * in memory; the engine loads it from the store and saves the touched contacts back.
+ */
+export class WorkingSet {
+  readonly contacts = new Map<string, Contact>();
+  readonly touched = new Set<string>();
+  private readonly byLink = new Map<string, string>();
+  private readonly byEmail = new Map<string, string>();
+
+  constructor(
+    contacts: Iterable<Contact>,
+    private readonly newId: () => string,
+  ) {
+    for (const contact of contacts) this.index(contact);
+  }
+
+  /** Adds contacts loaded later in the batch; ones already here keep their in-memory state. */
+  include(contacts: Iterable<Contact>) {
+    for (const contact of contacts) {
+      if (!this.contacts.has(contact.id)) this.index(contact);
+    }
+  }
+
+  contactByLink(ref: Pick<Link, "system" | "object" | "externalId">): Contact | undefined {
+    const id = this.byLink.get(linkKey(ref));
+    return id ? this.contacts.get(id) : undefined;
+  }
+
+  contactByEmail(email: string): Contact | undefined {
+    const id = this.byEmail.get(email);
+    return id ? this.contacts.get(id) : undefined;
+  }
+
+  /**
+   * Folds one source record into its person: found by crosswalk, else by email, else new.
+   * Returns the contact and the canonical fields whose value in that system changed.
+   */
+  apply(record: SourceRecord, mapping: Mapping, rules: Rules, now: number) {
+    const values = mapIn(mapping, record.fields);
+    const email = normalizeEmail(values.email);
+    const ref = { system: record.system, object: record.object, externalId: record.externalId };
+    let contact = this.contactByLink(ref) ?? (email ? this.contactByEmail(email) : undefined);
+    const isNew = !contact;
+    if (!contact) {
+      contact = { id: this.newId(), golden: {}, links: [], createdAt: now, updatedAt: now };
+      this.contacts.set(contact.id, contact);
+    }
+    let link = contact.links.find((l) => linkKey(l) === linkKey(ref));
+    const linked = !link;
+    if (!link) {
+      link = { ...ref, observed: {}, lastSyncedAt: null };
+      contact.links.push(link);
+    }
+    const { observed, changed } = observe(link.observed, values, record.modifiedAt);
+    link.observed = observed;
+    link.lastSyncedAt = now;
+    if (changed.length > 0 || linked) {
+      contact.golden = survive(contact.links, rules);
+      contact.updatedAt = now;
+    }
+    this.touched.add(contact.id);
+    this.index(contact);
+    return { contact, changed, isNew, linked };
+  }
+
+  /** Drops a link whose record no longer exists in its system; the person stays. */
+  unlink(ref: Pick<Link, "system" | "object" | "externalId">, rules: Rules, now: number): Contact | undefined {
+    const contact = this.contactByLink(ref);
+    if (!contact) return undefined;
+    contact.links = contact.links.filter((l) => linkKey(l) !== linkKey(ref));
+    contact.golden = survive(contact.links, rules);
+    contact.updatedAt = now;
+    this.byLink.delete(linkKey(ref));
+    this.touched.add(contact.id);
+    return contact;
+  }
+
+  private index(contact: Contact) {
+    this.contacts.set(contact.id, contact);
+    for (const link of contact.links) {
+      this.byLink.set(linkKey(link), contact.id);
+      const email = normalizeEmail(link.observed.email?.value);
+      if (email && !this.byEmail.has(email)) this.byEmail.set(email, contact.id);
+    }
+    const golden = normalizeEmail(contact.golden.email?.value);
+    if (golden && !this.byEmail.has(golden)) this.byEmail.set(golden, contact.id);
+  }
+}
+
+/** Email match keys of a contact: every normalized email any of its systems shows. */
+export function emailKeys(contact: Contact): string[] {
+  const keys = new Set<string>();
+  for (const link of contact.links) {
+    const email = normalizeEmail(link.observed.email?.value);
+    if (email) keys.add(email);
+  }
+  const golden = normalizeEmail(contact.golden.email?.value);
+  if (golden) keys.add(golden);
+  return [...keys];
+}

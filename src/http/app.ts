@@ -1,0 +1,53 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { swaggerUI } from "@hono/swagger-ui";
+import { z } from "zod";
+import type { SystemName } from "../../connectors/contract.ts";
+import { describeError } from "../logger.ts";
+import { requireAdminToken } from "./auth.ts";
+import type { AppDeps } from "./deps.ts";
+import { ApiError, problemFromError, problemFromZod, problemResponse } from "./problem.ts";
+import { registerBackfills } from "./routes/backfills.ts";
+import { registerContacts } from "./routes/contacts.ts";
+import { registerDeadLetters } from "./routes/dead-letters.ts";
+import { registerRuns } from "./routes/runs.ts";
+import { registerHealth, registerSandbox } from "./routes/system.ts";
+import { registerWebhooks } from "./routes/webhooks.ts";
+
+export function createApp(deps: AppDeps, connected: () => SystemName[]) {
+  const app = new OpenAPIHono({
+    defaultHook: (result, c) => {
+      if (!result.success) return problemResponse(c, problemFromZod(result.error as z.ZodError, result.target));
+    },
+  });
+
+  app.onError((error, c) => {
+    if (error instanceof ApiError) return problemResponse(c, problemFromError(error));
+    if (error instanceof z.ZodError) return problemResponse(c, problemFromZod(error, "body"));
+    if (error instanceof SyntaxError) {
+      return problemResponse(c, { type: "about:blank", title: "Bad Request", status: 400, detail: "body is not valid JSON", field: "body" });
+    }
+    deps.logger.error("unhandled error", { path: c.req.path, error: describeError(error) });
+    return problemResponse(c, { type: "about:blank", title: "Internal Server Error", status: 500 });
+  });
+  app.notFound((c) =>
+    problemResponse(c, { type: "about:blank", title: "Not Found", status: 404, detail: `no route for ${c.req.method} ${c.req.path}` }),
+  );
+
+  registerHealth(app, deps);
+  registerWebhooks(app, deps);
+  app.use("/v1/*", requireAdminToken(deps.adminToken));
+  registerRuns(app, deps);
+  registerBackfills(app, deps, connected);
+  registerContacts(app, deps);
+  registerDeadLetters(app, deps);
+  registerSandbox(app, deps);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer" });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "tsunagu", version: "0.1.0", description: "Contact sync hub: webhooks in, merged records, ops API." },
+    security: [{ adminToken: [] }],
+  });
+  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+  return app;
+}

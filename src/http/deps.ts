@@ -1,0 +1,20 @@
+import type { Logger } from "../logger.ts";
+import type { Store } from "../store/index.ts";
+import type { Engine } from "../sync/engine.ts";
+
+export interface SandboxInfo {
+  hubspot?: { baseUrl: string; accessToken: string };
+  salesforce?: { instanceUrl: string; accessToken: string };
+}
+
+/** What the HTTP layer needs; the Node and Workers entries inject their own implementations. */
+export interface AppDeps {
+  store: Store;
+  engine: Engine;
+  logger: Logger;
+  now: () => number;
+  adminToken: string;
+  hubspot?: { clientSecret: string; publicUrl?: string };
+  salesforce?: { organizationId: string };
+  sandbox?: () => SandboxInfo | undefined;
+}

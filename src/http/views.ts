@@ -1,0 +1,111 @@
+import { z } from "@hono/zod-openapi";
+import { attributesOf, type CanonicalField, type Contact } from "../core/contact.ts";
+import type { DeadLetterRow } from "../store/dead-letters.ts";
+import type { JobRow } from "../store/jobs.ts";
+
+const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+export const ContactView = z
+  .object({
+    id: z.string(),
+    attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+    sources: z.array(
+      z.object({ system: z.string(), object: z.string(), externalId: z.string(), lastSyncedAt: z.string().nullable() }),
+    ),
+    fieldSources: z.record(z.string(), z.object({ system: z.string(), at: z.string() })),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi("Contact");
+
+export function contactView(contact: Contact): z.infer<typeof ContactView> {
+  const fieldSources: Record<string, { system: string; at: string }> = {};
+  for (const [field, p] of Object.entries(contact.golden) as [CanonicalField, { system: string; at: number }][]) {
+    fieldSources[field] = { system: p.system, at: iso(p.at)! };
+  }
+  return {
+    id: contact.id,
+    attributes: attributesOf(contact.golden),
+    sources: contact.links.map((l) => ({
+      system: l.system,
+      object: l.object,
+      externalId: l.externalId,
+      lastSyncedAt: iso(l.lastSyncedAt),
+    })),
+    fieldSources,
+    createdAt: iso(contact.createdAt)!,
+    updatedAt: iso(contact.updatedAt)!,
+  };
+}
+
+export const JobView = z
+  .object({
+    id: z.string(),
+    kind: z.string(),
+    status: z.enum(["queued", "running", "succeeded", "failed", "cancelled"]),
+    params: z.record(z.string(), z.unknown()),
+    progress: z.record(z.string(), z.number()),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+    createdAt: z.string(),
+    errors: z.array(z.object({ at: z.string(), message: z.string() })),
+  })
+  .openapi("Job");
+
+export function jobView(job: JobRow): z.infer<typeof JobView> {
+  return {
+    id: job.id,
+    kind: job.kind,
+    status: job.status,
+    params: job.params,
+    progress: job.progress,
+    startedAt: iso(job.startedAt),
+    finishedAt: iso(job.finishedAt),
+    createdAt: iso(job.createdAt)!,
+    errors: job.errors.map((e) => ({ at: iso(e.at)!, message: e.message })),
+  };
+}
+
+export const DeadLetterView = z
+  .object({
+    id: z.string(),
+    contactId: z.string(),
+    system: z.string(),
+    object: z.string(),
+    externalId: z.string().nullable(),
+    operation: z.enum(["create", "update"]),
+    error: z.object({ code: z.string(), message: z.string(), fields: z.array(z.string()).optional() }),
+    status: z.enum(["open", "replayed"]),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi("DeadLetter");
+
+export const deadLetterView = (row: DeadLetterRow): z.infer<typeof DeadLetterView> => ({
+  ...row,
+  createdAt: iso(row.createdAt)!,
+  updatedAt: iso(row.updatedAt)!,
+});
+
+export const ProblemView = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number(),
+    detail: z.string().optional(),
+    field: z.string().optional(),
+  })
+  .openapi("Problem");
+
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ param: { name: "limit", in: "query" } }),
+  cursor: z.string().min(1).optional().openapi({ param: { name: "cursor", in: "query" } }),
+});
+
+export const listOf = <T extends z.ZodTypeAny>(item: T) => z.object({ results: z.array(item), nextCursor: z.string().nullable() });
+
+export const problemResponses = {
+  400: { description: "Invalid input", content: { "application/problem+json": { schema: ProblemView } } },
+  401: { description: "Missing or wrong admin token", content: { "application/problem+json": { schema: ProblemView } } },
+  404: { description: "Not found", content: { "application/problem+json": { schema: ProblemView } } },
+} as const;

@@ -1,0 +1,125 @@
+import { z } from "zod";
+
+const optional = z.string().trim().min(1).optional();
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+/** Environment variables the hub reads; every one has a default that works on a laptop. */
+const EnvSchema = z.object({
+  PORT: port(8787),
+  HOST: z.string().default("127.0.0.1"),
+  TSUNAGU_DB: z.string().default("./data/tsunagu.db"),
+  TSUNAGU_ADMIN_TOKEN: optional,
+  TSUNAGU_SYNC_CRON: z.string().default("*/5 * * * *"),
+  TSUNAGU_PUBLIC_URL: z.url().optional(),
+  TSUNAGU_MAPPINGS: z.string().default("./mappings"),
+  TSUNAGU_SANDBOX_PEOPLE: z.coerce.number().int().min(0).max(100_000).default(60),
+  TSUNAGU_SANDBOX_HUBSPOT_PORT: port(4010),
+  TSUNAGU_SANDBOX_SALESFORCE_PORT: port(4011),
+  HUBSPOT_ACCESS_TOKEN: optional,
+  HUBSPOT_CLIENT_SECRET: optional,
+  HUBSPOT_BASE_URL: z.url().default("https://api.hubapi.com"),
+  HUBSPOT_REQUESTS_PER_10S: z.coerce.number().int().min(1).default(100),
+  SALESFORCE_INSTANCE_URL: z.url().optional(),
+  SALESFORCE_ACCESS_TOKEN: optional,
+  SALESFORCE_ORG_ID: optional,
+  SALESFORCE_BASE_URL: z.url().optional(),
+  SALESFORCE_API_VERSION: z.string().regex(/^\d+\.\d$/).default("62.0"),
+  SALESFORCE_TARGET_OBJECT: z.enum(["Lead", "Contact"]).default("Lead"),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface HubspotSettings {
+  accessToken: string;
+  clientSecret: string;
+  baseUrl: string;
+  requestsPer10s: number;
+}
+export interface SalesforceSettings {
+  instanceUrl: string;
+  accessToken: string;
+  organizationId: string;
+  apiVersion: string;
+}
+
+export interface HubConfig {
+  port: number;
+  host: string;
+  dbPath: string;
+  adminToken: string;
+  syncCron: string;
+  publicUrl?: string;
+  mappingsDir: string;
+  /** null: no credentials, so the built-in simulator stands in. */
+  hubspot: HubspotSettings | null;
+  salesforce: SalesforceSettings | null;
+  sandbox: { people: number; hubspotPort: number; salesforcePort: number };
+  salesforceTargetObject: "Lead" | "Contact";
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** The admin token used when only simulators are connected; with real credentials one must be set. */
+export const SANDBOX_ADMIN_TOKEN = "sandbox-admin-token";
+
+export function loadConfig(source: Record<string, string | undefined>): HubConfig {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`environment variable ${issue.path.join(".")}: ${issue.message}`);
+  }
+  const env = parsed.data;
+  const hubspot = env.HUBSPOT_ACCESS_TOKEN ? hubspotSettings(env) : null;
+  const salesforce = env.SALESFORCE_ACCESS_TOKEN || env.SALESFORCE_INSTANCE_URL ? salesforceSettings(env) : null;
+  if ((hubspot || salesforce) && !env.TSUNAGU_ADMIN_TOKEN) {
+    throw new ConfigError("environment variable TSUNAGU_ADMIN_TOKEN: required when real credentials are configured");
+  }
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    dbPath: env.TSUNAGU_DB,
+    adminToken: env.TSUNAGU_ADMIN_TOKEN ?? SANDBOX_ADMIN_TOKEN,
+    syncCron: env.TSUNAGU_SYNC_CRON,
+    ...(env.TSUNAGU_PUBLIC_URL ? { publicUrl: env.TSUNAGU_PUBLIC_URL } : {}),
+    mappingsDir: env.TSUNAGU_MAPPINGS,
+    hubspot,
+    salesforce,
+    sandbox: {
+      people: env.TSUNAGU_SANDBOX_PEOPLE,
+      hubspotPort: env.TSUNAGU_SANDBOX_HUBSPOT_PORT,
+      salesforcePort: env.TSUNAGU_SANDBOX_SALESFORCE_PORT,
+    },
+    salesforceTargetObject: env.SALESFORCE_TARGET_OBJECT,
+  };
+}
+
+function hubspotSettings(env: Env): HubspotSettings {
+  if (!env.HUBSPOT_CLIENT_SECRET) {
+    throw new ConfigError("environment variable HUBSPOT_CLIENT_SECRET: required with HUBSPOT_ACCESS_TOKEN (webhook signatures)");
+  }
+  return {
+    accessToken: env.HUBSPOT_ACCESS_TOKEN!,
+    clientSecret: env.HUBSPOT_CLIENT_SECRET,
+    baseUrl: env.HUBSPOT_BASE_URL.replace(/\/$/, ""),
+    requestsPer10s: env.HUBSPOT_REQUESTS_PER_10S,
+  };
+}
+
+function salesforceSettings(env: Env): SalesforceSettings {
+  const instanceUrl = env.SALESFORCE_BASE_URL ?? env.SALESFORCE_INSTANCE_URL;
+  for (const [name, value] of [
+    ["SALESFORCE_INSTANCE_URL", instanceUrl],
+    ["SALESFORCE_ACCESS_TOKEN", env.SALESFORCE_ACCESS_TOKEN],
+    ["SALESFORCE_ORG_ID", env.SALESFORCE_ORG_ID],
+  ] as const) {
+    if (!value) throw new ConfigError(`environment variable ${name}: required to connect Salesforce`);
+  }
+  return {
+    instanceUrl: instanceUrl!.replace(/\/$/, ""),
+    accessToken: env.SALESFORCE_ACCESS_TOKEN!,
+    organizationId: env.SALESFORCE_ORG_ID!,
+    apiVersion: env.SALESFORCE_API_VERSION,
+  };
+}

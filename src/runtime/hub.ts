@@ -1,0 +1,153 @@
+import { randomUUID } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { Cron } from "croner";
+import type { Connector, SystemName } from "../../connectors/contract.ts";
+import { createHubspotConnector } from "../../connectors/hubspot/index.ts";
+import { createSalesforceConnector } from "../../connectors/salesforce/index.ts";
+import { buildMappingSet, type MappingSet } from "../core/mapping-set.ts";
+import { sourceFieldsToRead } from "../core/mapping.ts";
+import { createApp } from "../http/app.ts";
+import { createLogger, type Logger } from "../logger.ts";
+import { type SandboxPlan, type Sandboxes, startSandboxes } from "../sandbox/start.ts";
+import { createStore, type Store } from "../store/index.ts";
+import { openSqlite } from "../store/sqlite.ts";
+import { createEngine, type Engine } from "../sync/engine.ts";
+import type { HubConfig } from "./config.ts";
+import { readMappingFiles } from "./load-mappings.ts";
+
+export interface Hub {
+  url: string;
+  store: Store;
+  engine: Engine;
+  sandboxes: Sandboxes;
+  mappings: MappingSet;
+  close(): Promise<void>;
+}
+
+export interface HubOptions {
+  logger?: Logger;
+  /** Overrides for the simulators' options (tests shrink rate limits, pick ports). */
+  sandbox?: Pick<SandboxPlan, "hubspot" | "salesforce">;
+  /** Off in tests that drive runs themselves. */
+  schedule?: boolean;
+}
+
+/**
+ * The Node runtime: SQLite store, connectors (real or simulated), engine, HTTP server,
+ * scheduler. Everything is real; the only switch is where the connectors point.
+ */
+export async function startHub(config: HubConfig, options: HubOptions = {}): Promise<Hub> {
+  const logger = options.logger ?? createLogger();
+  const systems: SystemName[] = ["hubspot", "salesforce"];
+  const mappings = buildMappingSet(readMappingFiles(config.mappingsDir, systems), [
+    { system: "hubspot", createObject: "contact" },
+    { system: "salesforce", createObject: config.salesforceTargetObject },
+  ]);
+  const { db, close: closeDb } = openSqlite(config.dbPath);
+  const store = createStore(db);
+
+  const sandboxes = await startSandboxes({
+    people: config.sandbox.people,
+    ...(config.hubspot ? {} : { hubspot: { port: config.sandbox.hubspotPort, ...options.sandbox?.hubspot } }),
+    ...(config.salesforce ? {} : { salesforce: { port: config.sandbox.salesforcePort, ...options.sandbox?.salesforce } }),
+  });
+  const hubspot = config.hubspot ?? {
+    accessToken: sandboxes.hubspot!.accessToken,
+    clientSecret: sandboxes.hubspot!.clientSecret,
+    baseUrl: sandboxes.hubspot!.baseUrl,
+    requestsPer10s: 190,
+  };
+  const salesforce = config.salesforce ?? {
+    instanceUrl: sandboxes.salesforce!.baseUrl,
+    accessToken: sandboxes.salesforce!.accessToken,
+    organizationId: sandboxes.salesforce!.organizationId,
+    apiVersion: "62.0",
+  };
+
+  const connectors = new Map<SystemName, Connector>([
+    [
+      "hubspot",
+      createHubspotConnector({
+        accessToken: hubspot.accessToken,
+        basePath: hubspot.baseUrl,
+        properties: sourceFieldsToRead(mappings.get("hubspot", "contact")!),
+        rateLimit: { requests: Math.max(1, Math.floor(hubspot.requestsPer10s * 0.9)), perMs: 10_000, concurrency: 10 },
+      }),
+    ],
+    [
+      "salesforce",
+      createSalesforceConnector({
+        instanceUrl: salesforce.instanceUrl,
+        accessToken: salesforce.accessToken,
+        version: salesforce.apiVersion,
+        objects: ["Lead", "Contact"],
+        fields: {
+          Lead: sourceFieldsToRead(mappings.get("salesforce", "Lead")!),
+          Contact: sourceFieldsToRead(mappings.get("salesforce", "Contact")!),
+        },
+      }),
+    ],
+  ]);
+
+  const engine = createEngine({ store, connectors, mappings, logger, now: Date.now, newId: randomUUID });
+  const app = createApp(
+    {
+      store,
+      engine,
+      logger,
+      now: Date.now,
+      adminToken: config.adminToken,
+      hubspot: { clientSecret: hubspot.clientSecret, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) },
+      salesforce: { organizationId: salesforce.organizationId },
+      sandbox: () =>
+        sandboxes.hubspot || sandboxes.salesforce
+          ? {
+              ...(sandboxes.hubspot ? { hubspot: { baseUrl: sandboxes.hubspot.baseUrl, accessToken: sandboxes.hubspot.accessToken } } : {}),
+              ...(sandboxes.salesforce
+                ? { salesforce: { instanceUrl: sandboxes.salesforce.baseUrl, accessToken: sandboxes.salesforce.accessToken } }
+                : {}),
+            }
+          : undefined,
+    },
+    () => [...connectors.keys()],
+  );
+
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+    s.once("error", reject);
+  });
+  const url = `http://${config.host}:${(server.address() as AddressInfo).port}`;
+  sandboxes.hubspot?.setWebhookTarget(`${url}/webhooks/hubspot`);
+  sandboxes.salesforce?.setWebhookTarget(`${url}/webhooks/salesforce`);
+
+  const timers: { stop(): void }[] = [];
+  if (options.schedule !== false) {
+    timers.push(
+      new Cron(config.syncCron, { protect: true }, async () => {
+        const active = [...(await store.jobs.unfinished("run"))];
+        if (active.length === 0) await engine.jobs.submit("run", {});
+      }),
+    );
+    // Notices whose processing failed stay pending; retry them on a short tick.
+    const tick = setInterval(() => void engine.kick(), 15_000);
+    timers.push({ stop: () => clearInterval(tick) });
+  }
+  await engine.jobs.resumeUnfinished();
+  void engine.kick();
+
+  return {
+    url,
+    store,
+    engine,
+    sandboxes,
+    mappings,
+    async close() {
+      for (const timer of timers) timer.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await engine.stop();
+      await Promise.all([sandboxes.hubspot?.close(), sandboxes.salesforce?.close()]);
+      closeDb();
+    },
+  };
+}

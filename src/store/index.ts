@@ -1,0 +1,18 @@
+import { contactQueries } from "./contacts.ts";
+import { deadLetterQueries } from "./dead-letters.ts";
+import { cursorQueries, inboxQueries } from "./inbox.ts";
+import { jobQueries } from "./jobs.ts";
+import type { Db } from "./sqlite.ts";
+
+/** Every query the hub makes, grouped by table. */
+export function createStore(db: Db) {
+  return {
+    contacts: contactQueries(db),
+    inbox: inboxQueries(db),
+    cursors: cursorQueries(db),
+    jobs: jobQueries(db),
+    deadLetters: deadLetterQueries(db),
+  };
+}
+
+export type Store = ReturnType<typeof createStore>;

@@ -1,0 +1,111 @@
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { Golden, Observed } from "../core/contact.ts";
+
+/** Golden records: per field the winning value, the system it came from and when. */
+export const contacts = sqliteTable("contacts", {
+  id: text("id").primaryKey(),
+  golden: text("golden", { mode: "json" }).$type<Golden>().notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** The crosswalk: a record in a system belongs to one contact, with what the hub last saw there. */
+export const links = sqliteTable(
+  "links",
+  {
+    system: text("system").notNull(),
+    object: text("object").notNull(),
+    externalId: text("external_id").notNull(),
+    contactId: text("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    observed: text("observed", { mode: "json" }).$type<Observed>().notNull(),
+    lastSyncedAt: integer("last_synced_at"),
+  },
+  (t) => [primaryKey({ columns: [t.system, t.object, t.externalId] }), index("links_contact").on(t.contactId)],
+);
+
+export const matchKeys = sqliteTable(
+  "match_keys",
+  {
+    kind: text("kind").notNull(),
+    value: text("value").notNull(),
+    contactId: text("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.value, t.contactId] }), index("match_keys_contact").on(t.contactId)],
+);
+
+export const cursors = sqliteTable("cursors", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** Durable change notices, idempotent by event key. */
+export const inbox = sqliteTable(
+  "inbox",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    eventKey: text("event_key").notNull().unique(),
+    system: text("system").notNull(),
+    object: text("object").notNull(),
+    externalId: text("external_id").notNull(),
+    kind: text("kind").notNull(),
+    occurredAt: integer("occurred_at").notNull(),
+    receivedAt: integer("received_at").notNull(),
+    status: text("status", { enum: ["pending", "done", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    processedAt: integer("processed_at"),
+  },
+  (t) => [index("inbox_status").on(t.status, t.id)],
+);
+
+/** Runs, backfills and (later) imports share one job shape. */
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind").notNull(),
+    status: text("status", {
+      enum: ["queued", "running", "succeeded", "failed", "cancelled"],
+    }).notNull(),
+    params: text("params", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    progress: text("progress", { mode: "json" }).$type<Record<string, number>>().notNull(),
+    checkpoint: text("checkpoint", { mode: "json" }).$type<Record<string, unknown> | null>(),
+    errors: text("errors", { mode: "json" }).$type<JobError[]>().notNull(),
+    cancelRequested: integer("cancel_requested", { mode: "boolean" }).notNull().default(false),
+    createdAt: integer("created_at").notNull(),
+    startedAt: integer("started_at"),
+    finishedAt: integer("finished_at"),
+  },
+  (t) => [index("jobs_kind").on(t.kind, t.createdAt)],
+);
+
+export interface JobError {
+  at: number;
+  message: string;
+  system?: string;
+  externalId?: string;
+}
+
+/** Writes that failed after retries; replay re-plans the contact from its current state. */
+export const deadLetters = sqliteTable(
+  "dead_letters",
+  {
+    id: text("id").primaryKey(),
+    contactId: text("contact_id").notNull(),
+    system: text("system").notNull(),
+    object: text("object").notNull(),
+    externalId: text("external_id"),
+    operation: text("operation", { enum: ["create", "update"] }).notNull(),
+    error: text("error", { mode: "json" }).$type<{ code: string; message: string; fields?: string[] }>().notNull(),
+    status: text("status", { enum: ["open", "replayed"] }).notNull(),
+    attempts: integer("attempts").notNull().default(1),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("dead_letters_status").on(t.status, t.createdAt)],
+);

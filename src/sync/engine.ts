@@ -1,0 +1,81 @@
+import type { ChangeNotice, SourceRecord } from "../../connectors/contract.ts";
+import type { Logger } from "../logger.ts";
+import { describeError } from "../logger.ts";
+import { drainInbox } from "./inbox-drain.ts";
+import { createJobRunner } from "./jobs.ts";
+import { type PipelineDeps, syncRecords, unlinkRecords } from "./pipeline.ts";
+import { createSerial } from "./serial.ts";
+
+export interface EngineDeps extends PipelineDeps {
+  logger: Logger;
+}
+
+/**
+ * The sync engine: every batch, whether from the inbox, a run or a backfill, goes through
+ * one serial lane so two batches never merge the same person at once; between batches,
+ * webhook notices and job pages interleave, so a backfill never delays the fast path by
+ * more than one page.
+ */
+export function createEngine(deps: EngineDeps) {
+  const serial = createSerial();
+  const syncBatch = (records: SourceRecord[], options: { dryRun?: boolean } = {}) =>
+    serial(() => syncRecords(deps, records, options));
+  const unlink = (refs: Pick<SourceRecord, "system" | "object" | "externalId">[]) =>
+    serial(() => unlinkRecords(deps, refs));
+  const jobs = createJobRunner({ ...deps, syncBatch: (records, o) => syncBatch(records, o) });
+
+  let draining: Promise<void> | null = null;
+  let again = false;
+
+  /** Drains the inbox soon; calls while a drain is running coalesce into one more pass. */
+  function kick(): Promise<void> {
+    if (draining) {
+      again = true;
+      return draining;
+    }
+    draining = (async () => {
+      do {
+        again = false;
+        try {
+          await drainInbox({ ...deps, syncBatch, unlink });
+        } catch (error) {
+          deps.logger.error("inbox drain failed", { error: describeError(error) });
+        }
+      } while (again);
+    })().finally(() => {
+      draining = null;
+    });
+    return draining;
+  }
+
+  return {
+    jobs,
+    kick,
+    /** Durably records notices (the webhook is acknowledged only after this), then drains. */
+    async accept(notices: ChangeNotice[]): Promise<number> {
+      const inserted = await deps.store.inbox.enqueue(notices, deps.now());
+      if (inserted > 0) void kick();
+      return inserted;
+    },
+    /** Re-plans one contact from its current state (dead-letter replay). */
+    async resync(contactId: string): Promise<void> {
+      const contact = await deps.store.contacts.get(contactId);
+      if (!contact) return;
+      const records = await Promise.all(
+        contact.links.map((l) => deps.connectors.get(l.system)?.fetchByIds(l.object, [l.externalId]) ?? []),
+      );
+      await syncBatch(records.flat());
+    },
+    async idle(): Promise<void> {
+      while (draining) await draining;
+      await jobs.idle();
+      while (draining) await draining;
+    },
+    async stop(): Promise<void> {
+      await jobs.stop();
+      while (draining) await draining;
+    },
+  };
+}
+
+export type Engine = ReturnType<typeof createEngine>;

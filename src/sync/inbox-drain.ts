@@ -1,0 +1,62 @@
+import type { SourceRecord } from "../../connectors/contract.ts";
+import { describeError, type Logger } from "../logger.ts";
+import type { InboxRow } from "../store/inbox.ts";
+import type { PipelineDeps } from "./pipeline.ts";
+
+const BATCH = 200;
+const MAX_ATTEMPTS = 10;
+
+export interface DrainDeps extends PipelineDeps {
+  logger: Logger;
+  syncBatch: (records: SourceRecord[]) => Promise<unknown>;
+  unlink: (refs: Pick<SourceRecord, "system" | "object" | "externalId">[]) => Promise<unknown>;
+}
+
+/**
+ * Processes pending notices until none are left: fetch the current records named by the
+ * notices (a notice is a pointer, never data), run them through the pipeline, then mark
+ * the notices done. A failure leaves them pending for the next drain, up to MAX_ATTEMPTS.
+ */
+export async function drainInbox(deps: DrainDeps): Promise<number> {
+  let processed = 0;
+  for (;;) {
+    const rows = await deps.store.inbox.pending(BATCH);
+    if (rows.length === 0) return processed;
+    let failed = false;
+    for (const group of groupByObject(rows)) {
+      const ids = group.map((r) => r.id);
+      try {
+        await processGroup(deps, group);
+        await deps.store.inbox.complete(ids, deps.now());
+      } catch (error) {
+        failed = true;
+        deps.logger.warn("inbox batch failed", { system: group[0]!.system, notices: ids.length, error: describeError(error) });
+        await deps.store.inbox.fail(ids, describeError(error), MAX_ATTEMPTS);
+      }
+    }
+    processed += rows.length;
+    // Failed notices stay pending: leave them for the next drain instead of spinning.
+    if (failed) return processed;
+  }
+}
+
+async function processGroup(deps: DrainDeps, group: InboxRow[]) {
+  const { system, object } = group[0]!;
+  const connector = deps.connectors.get(system as SourceRecord["system"]);
+  if (!connector || !deps.mappings.get(connector.system, object)) return;
+  const ids = [...new Set(group.map((r) => r.externalId))];
+  const records = await connector.fetchByIds(object, ids);
+  const found = new Set(records.map((r) => r.externalId));
+  const gone = ids.filter((id) => !found.has(id)).map((externalId) => ({ system: connector.system, object, externalId }));
+  await deps.syncBatch(records);
+  if (gone.length > 0) await deps.unlink(gone);
+}
+
+function groupByObject(rows: InboxRow[]): InboxRow[][] {
+  const groups = new Map<string, InboxRow[]>();
+  for (const row of rows) {
+    const key = `${row.system}/${row.object}`;
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  return [...groups.values()];
+}

@@ -1,0 +1,158 @@
+import type { SourceRecord, SystemName } from "../../connectors/contract.ts";
+import { describeError, type Logger } from "../logger.ts";
+import type { Store } from "../store/index.ts";
+import type { JobRow } from "../store/jobs.ts";
+import type { BatchCounts } from "./pipeline.ts";
+
+export type JobKind = "run" | "backfill";
+
+export interface RunParams {
+  until: number;
+}
+export interface BackfillParams {
+  system: SystemName;
+  since?: number;
+  dryRun: boolean;
+  until: number;
+}
+
+interface Step {
+  system: SystemName;
+  object: string;
+}
+interface Checkpoint {
+  step: number;
+  cursor: string | null;
+}
+
+export interface JobRunnerDeps {
+  store: Store;
+  connectors: ReadonlyMap<SystemName, { objects: readonly string[]; pullChanges: import("../../connectors/contract.ts").Connector["pullChanges"] }>;
+  syncBatch: (records: SourceRecord[], options: { dryRun: boolean }) => Promise<BatchCounts>;
+  now: () => number;
+  newId: () => string;
+  logger: Logger;
+}
+
+/**
+ * Runs (incremental syncs from the stored cursors) and backfills (full reads from `since`)
+ * one job at a time. After every page the job saves its checkpoint and, for runs, the
+ * cursor, so a crash or restart resumes from the last merged page: nothing is skipped,
+ * and re-reading a page is harmless.
+ */
+export function createJobRunner(deps: JobRunnerDeps) {
+  const queue: string[] = [];
+  let active: Promise<void> | null = null;
+  let stopping = false;
+
+  async function submit(kind: JobKind, params: Omit<RunParams, "until"> | Omit<BackfillParams, "until">): Promise<JobRow> {
+    const now = deps.now();
+    const job = await deps.store.jobs.create({
+      id: deps.newId(),
+      kind,
+      params: { ...params, until: now },
+      progress: { pages: 0, read: 0, changed: 0 },
+      createdAt: now,
+    });
+    enqueue(job.id);
+    return job;
+  }
+
+  function enqueue(id: string) {
+    queue.push(id);
+    if (!active) active = loop().finally(() => {
+      active = null;
+    });
+  }
+
+  async function loop() {
+    while (queue.length > 0 && !stopping) {
+      const job = await deps.store.jobs.get(queue.shift()!);
+      if (job && (job.status === "queued" || job.status === "running")) await execute(job);
+    }
+  }
+
+  function stepsFor(job: JobRow): Step[] {
+    const systems =
+      job.kind === "backfill" ? [(job.params as unknown as BackfillParams).system] : [...deps.connectors.keys()];
+    return systems.flatMap((system) => (deps.connectors.get(system)?.objects ?? []).map((object) => ({ system, object })));
+  }
+
+  async function execute(job: JobRow) {
+    const params = job.params as unknown as Partial<BackfillParams> & RunParams;
+    const dryRun = params.dryRun === true;
+    const progress = { ...job.progress };
+    let checkpoint = (job.checkpoint as Checkpoint | null) ?? { step: 0, cursor: null };
+    await deps.store.jobs.update(job.id, { status: "running", startedAt: job.startedAt ?? deps.now() });
+    try {
+      const steps = stepsFor(job);
+      for (let step = checkpoint.step; step < steps.length; step++) {
+        const { system, object } = steps[step]!;
+        const cursorKey = `incremental:${system}:${object}`;
+        const resumeFrom = step === checkpoint.step ? checkpoint.cursor : null;
+        const cursor = resumeFrom ?? (job.kind === "run" ? await deps.store.cursors.get(cursorKey) : null);
+        const pages = deps.connectors.get(system)!.pullChanges(object, cursor, {
+          until: params.until,
+          ...(params.since !== undefined ? { since: params.since } : {}),
+        });
+        for await (const page of pages) {
+          if (stopping) return;
+          if ((await deps.store.jobs.get(job.id))?.cancelRequested) {
+            await deps.store.jobs.update(job.id, { status: "cancelled", finishedAt: deps.now(), progress });
+            return;
+          }
+          const counts = await deps.syncBatch(page.records, { dryRun });
+          progress.pages = (progress.pages ?? 0) + 1;
+          for (const [key, n] of Object.entries(counts)) progress[key] = (progress[key] ?? 0) + n;
+          checkpoint = { step, cursor: page.cursor };
+          if (job.kind === "run") await deps.store.cursors.set(cursorKey, page.cursor, deps.now());
+          await deps.store.jobs.update(job.id, { progress, checkpoint: { ...checkpoint } });
+        }
+        checkpoint = { step: step + 1, cursor: null };
+        await deps.store.jobs.update(job.id, { checkpoint: { ...checkpoint } });
+      }
+      await deps.store.jobs.update(job.id, { status: "succeeded", finishedAt: deps.now(), progress });
+      deps.logger.info("job succeeded", { job: job.id, kind: job.kind, read: progress.read, pages: progress.pages });
+    } catch (error) {
+      deps.logger.error("job failed", { job: job.id, kind: job.kind, error: describeError(error) });
+      const current = await deps.store.jobs.get(job.id);
+      await deps.store.jobs.update(job.id, {
+        status: "failed",
+        finishedAt: deps.now(),
+        progress,
+        errors: [...(current?.errors ?? []), { at: deps.now(), message: describeError(error) }],
+      });
+    }
+  }
+
+  return {
+    submit,
+    /** Re-queues jobs a previous process left queued or running. */
+    async resumeUnfinished(): Promise<number> {
+      const jobs = [...(await deps.store.jobs.unfinished("backfill")), ...(await deps.store.jobs.unfinished("run"))];
+      for (const job of jobs.sort((a, b) => a.createdAt - b.createdAt)) enqueue(job.id);
+      return jobs.length;
+    },
+    async cancel(id: string): Promise<JobRow | undefined> {
+      const job = await deps.store.jobs.get(id);
+      if (!job) return undefined;
+      if (job.status === "queued") {
+        await deps.store.jobs.update(id, { status: "cancelled", finishedAt: deps.now() });
+      } else if (job.status === "running") {
+        await deps.store.jobs.requestCancel(id);
+      }
+      return deps.store.jobs.get(id);
+    },
+    /** Resolves when the queue is empty. */
+    async idle(): Promise<void> {
+      while (active) await active;
+    },
+    /** Stops after the page in flight; an interrupted job stays "running" and resumes on the next start. */
+    async stop(): Promise<void> {
+      stopping = true;
+      await active;
+    },
+  };
+}
+
+export type JobRunner = ReturnType<typeof createJobRunner>;

@@ -1,0 +1,171 @@
+import type { Connector, SourceRecord, SystemName, WriteOp } from "../../connectors/contract.ts";
+import { type Contact, linkKey, normalizeEmail } from "../core/contact.ts";
+import { mapIn } from "../core/mapping.ts";
+import type { MappingSet } from "../core/mapping-set.ts";
+import { type PlannedWrite, planContact } from "../core/plan.ts";
+import { WorkingSet } from "../core/resolve.ts";
+import type { Store } from "../store/index.ts";
+
+export interface PipelineDeps {
+  store: Store;
+  connectors: ReadonlyMap<SystemName, Connector>;
+  mappings: MappingSet;
+  now: () => number;
+  newId: () => string;
+}
+
+/** Counts for one batch; keys like "salesforce.create" are per target system. */
+export type BatchCounts = Record<string, number>;
+
+/**
+ * One batch through resolve -> merge -> plan -> push. Records come from any source
+ * (webhook fetch, incremental pull, backfill page). With `dryRun` the same plan is made,
+ * counted and thrown away: nothing is stored and nothing is written to any system.
+ */
+export async function syncRecords(
+  deps: PipelineDeps,
+  records: SourceRecord[],
+  options: { dryRun?: boolean } = {},
+): Promise<BatchCounts> {
+  const counts: BatchCounts = { read: records.length };
+  const ws = new WorkingSet(await loadContacts(deps, records), deps.newId);
+  const changed = applyAll(deps, ws, records);
+  counts.changed = changed;
+
+  let writes = planTouched(deps, ws);
+  if (writes.length > 0) {
+    // Read the targets just before writing: a concurrent edit there must win if newer,
+    // and an existing record with the same email must be linked, not duplicated.
+    const fresh = await refreshTargets(deps, ws, writes);
+    ws.include(await loadContacts(deps, fresh.filter((r) => !ws.contactByLink(r))));
+    applyAll(deps, ws, fresh);
+    writes = planTouched(deps, ws);
+  }
+  for (const write of writes) {
+    const key = `${write.system}.${write.externalId ? "update" : "create"}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  if (options.dryRun) return counts;
+
+  const touched = [...ws.touched].map((id) => ws.contacts.get(id)!);
+  await deps.store.contacts.save(touched);
+  counts.failed = await push(deps, ws.contacts, writes);
+  await deps.store.contacts.save(touched);
+  return counts;
+}
+
+async function loadContacts(deps: PipelineDeps, records: SourceRecord[]): Promise<Contact[]> {
+  const emails: string[] = [];
+  for (const record of records) {
+    const mapping = deps.mappings.get(record.system, record.object);
+    const email = mapping && normalizeEmail(mapIn(mapping, record.fields).email);
+    if (email) emails.push(email);
+  }
+  return deps.store.contacts.loadFor(records, emails);
+}
+
+function applyAll(deps: PipelineDeps, ws: WorkingSet, records: SourceRecord[]): number {
+  let changed = 0;
+  const now = deps.now();
+  for (const record of records) {
+    const mapping = deps.mappings.get(record.system, record.object);
+    if (!mapping) continue;
+    const result = ws.apply(record, mapping, deps.mappings.rules, now);
+    if (result.changed.length > 0 || result.linked) changed++;
+  }
+  return changed;
+}
+
+function planTouched(deps: PipelineDeps, ws: WorkingSet): PlannedWrite[] {
+  const targets = deps.mappings.targets.filter((t) => deps.connectors.has(t.system));
+  return [...ws.touched].flatMap((id) => planContact(ws.contacts.get(id)!, targets, deps.mappings.rules));
+}
+
+async function refreshTargets(deps: PipelineDeps, ws: WorkingSet, writes: PlannedWrite[]): Promise<SourceRecord[]> {
+  const reads = [...groupBySystem(writes)].map(async ([system, list]) => {
+    const connector = deps.connectors.get(system)!;
+    const idsByObject = new Map<string, string[]>();
+    const emails = new Set<string>();
+    for (const w of list) {
+      if (w.externalId) idsByObject.set(w.object, [...(idsByObject.get(w.object) ?? []), w.externalId]);
+      const email = normalizeEmail(ws.contacts.get(w.contactId)?.golden.email?.value);
+      if (!w.externalId && email) emails.add(email);
+    }
+    const found = await Promise.all([
+      ...[...idsByObject].map(([object, ids]) => connector.fetchByIds(object, ids)),
+      emails.size > 0 ? connector.findByEmails([...emails]) : Promise.resolve([]),
+    ]);
+    return found.flat();
+  });
+  return (await Promise.all(reads)).flat();
+}
+
+function groupBySystem(writes: PlannedWrite[]): Map<SystemName, PlannedWrite[]> {
+  const bySystem = new Map<SystemName, PlannedWrite[]>();
+  for (const write of writes) bySystem.set(write.system, [...(bySystem.get(write.system) ?? []), write]);
+  return bySystem;
+}
+
+/** Writes per system in parallel; successes update the links, failures become dead letters. */
+async function push(deps: PipelineDeps, contacts: Map<string, Contact>, writes: PlannedWrite[]): Promise<number> {
+  let failed = 0;
+  await Promise.all(
+    [...groupBySystem(writes)].map(async ([system, list]) => {
+      const ops: WriteOp[] = list.map((w, i) => ({
+        ref: String(i),
+        object: w.object,
+        ...(w.externalId ? { externalId: w.externalId } : {}),
+        fields: w.fields,
+      }));
+      const results = await deps.connectors.get(system)!.write(ops);
+      const now = deps.now();
+      const letters = [];
+      for (const result of results) {
+        const write = list[Number(result.ref)]!;
+        const contact = contacts.get(write.contactId)!;
+        if (result.ok && result.externalId) {
+          recordWrite(contact, write, result.externalId, now);
+          continue;
+        }
+        failed++;
+        letters.push({
+          id: deps.newId(),
+          contactId: write.contactId,
+          system,
+          object: write.object,
+          externalId: write.externalId ?? null,
+          operation: write.externalId ? ("update" as const) : ("create" as const),
+          error: {
+            code: result.error?.code ?? "UNKNOWN",
+            message: result.error?.message ?? "no result for this record",
+            ...(result.error?.fields ? { fields: result.error.fields } : {}),
+          },
+          createdAt: now,
+        });
+      }
+      await deps.store.deadLetters.add(letters);
+    }),
+  );
+  return failed;
+}
+
+function recordWrite(contact: Contact, write: PlannedWrite, externalId: string, now: number) {
+  const ref = { system: write.system, object: write.object, externalId };
+  const existing = contact.links.find((l) => linkKey(l) === linkKey(ref));
+  if (existing) {
+    existing.observed = { ...existing.observed, ...write.observed };
+    existing.lastSyncedAt = now;
+  } else {
+    contact.links.push({ ...ref, observed: write.observed, lastSyncedAt: now });
+  }
+}
+
+/** Records deleted in their system lose their link; the person and the other links stay. */
+export async function unlinkRecords(
+  deps: PipelineDeps,
+  refs: Pick<SourceRecord, "system" | "object" | "externalId">[],
+): Promise<void> {
+  const ws = new WorkingSet(await deps.store.contacts.loadFor(refs, []), deps.newId);
+  for (const ref of refs) ws.unlink(ref, deps.mappings.rules, deps.now());
+  await deps.store.contacts.save([...ws.touched].map((id) => ws.contacts.get(id)!));
+}
