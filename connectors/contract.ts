@@ -32,6 +32,8 @@ export interface ChangePage {
 }
 
 export interface PullOptions {
+  /** With a null cursor: start at records modified at or after this epoch ms (a backfill's `since`). */
+  since?: number;
   /** Stop at records modified after this epoch ms (the start of the run). */
   until?: number;
   pageSize?: number;
@@ -80,7 +82,11 @@ export interface Connector {
   /** Objects this connector reads and writes, e.g. ["contact"] or ["Lead", "Contact"]. */
   readonly objects: readonly string[];
   /** Pages of records modified at or after the cursor, oldest first. A null cursor reads everything. */
-  pullChanges(object: string, cursor: string | null, options?: PullOptions): AsyncIterable<ChangePage>;
+  pullChanges(
+    object: string,
+    cursor: string | null,
+    options?: PullOptions,
+  ): AsyncIterable<ChangePage>;
   /** Current state of the given records; ids that no longer exist are simply absent. */
   fetchByIds(object: string, ids: string[]): Promise<SourceRecord[]>;
   /** Existing records with these emails (case-insensitive) across the connector's objects. */

@@ -1,5 +1,11 @@
 import type { SystemName } from "../../connectors/contract.ts";
-import { type Mapping, MappingError, parseMapping, type Rules, resolveRules } from "./mapping-spec.ts";
+import {
+  type Mapping,
+  MappingError,
+  parseMapping,
+  type Rules,
+  resolveRules,
+} from "./mapping-spec.ts";
 import type { Target } from "./plan.ts";
 
 /** All mappings in force, the sync rule of each field, and the systems the hub writes to. */
@@ -19,7 +25,10 @@ export function buildMappingSet(
   targets: readonly TargetChoice[],
 ): MappingSet {
   const systems = targets.map((t) => t.system);
-  const parsed = files.map(({ file, json }) => ({ file, mapping: parseMapping(file, json, systems) }));
+  const parsed = files.map(({ file, json }) => ({
+    file,
+    mapping: parseMapping(file, json, systems),
+  }));
   const byKey = new Map<string, Mapping>();
   for (const { file, mapping } of parsed) {
     const key = `${mapping.system}/${mapping.object}`;
@@ -32,7 +41,9 @@ export function buildMappingSet(
       if (mapping.system === target.system) mappings[mapping.object] = mapping;
     }
     if (!mappings[target.createObject]) {
-      throw new MappingError(`mappings: no mapping for ${target.system}/${target.createObject}, the object new people are created as`);
+      throw new MappingError(
+        `mappings: no mapping for ${target.system}/${target.createObject}, the object new people are created as`,
+      );
     }
     return { ...target, mappings };
   });

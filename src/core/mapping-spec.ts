@@ -95,6 +95,7 @@ export type Rules = (field: CanonicalField) => SyncRule;
 
 const formatPath = (path: PropertyKey[]) =>
   path.reduce<string>(
-    (acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+    (acc, key) =>
+      typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key),
     "",
   ) || "(root)";

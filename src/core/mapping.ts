@@ -45,7 +45,10 @@ export function mapOut(
     if (options.only && !canonicals.some((c) => options.only!.has(c))) continue;
     if (!canonicals.some((c) => c in values)) continue;
     const joined = Array.isArray(field.canonical)
-      ? joinParts(canonicals.map((c) => values[c] ?? null), field.join!.separator)
+      ? joinParts(
+          canonicals.map((c) => values[c] ?? null),
+          field.join!.separator,
+        )
       : (values[field.canonical] ?? null);
     let value = applyTransforms(field.transforms, joined, "out");
     if (options.create && isBlank(value)) {
@@ -82,7 +85,10 @@ function splitJoined(value: FieldValue, separator: string, parts: number): Field
   const words = value.trim().split(separator).filter(Boolean);
   if (words.length <= parts) return [...words, ...Array(parts - words.length).fill(null)];
   // Extra words belong to the first part ("Mary Ann Smith" -> "Mary Ann" + "Smith").
-  return [words.slice(0, words.length - parts + 1).join(separator), ...words.slice(words.length - parts + 1)];
+  return [
+    words.slice(0, words.length - parts + 1).join(separator),
+    ...words.slice(words.length - parts + 1),
+  ];
 }
 
 function joinParts(values: FieldValue[], separator: string): FieldValue {

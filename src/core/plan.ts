@@ -36,7 +36,11 @@ export interface PlannedWrite {
  * written only where the value the system would show after the write differs from what
  * the hub last observed there, so a value the hub wrote and then reads back is a no-op.
  */
-export function planContact(contact: Contact, targets: readonly Target[], rules: Rules): PlannedWrite[] {
+export function planContact(
+  contact: Contact,
+  targets: readonly Target[],
+  rules: Rules,
+): PlannedWrite[] {
   const writes: PlannedWrite[] = [];
   const attributes = syncedAttributes(contact, rules);
   for (const target of targets) {
@@ -90,7 +94,11 @@ function planUpdate(
 }
 
 /** New people are created in other systems only when they have an email to match on later. */
-function planCreate(contact: Contact, target: Target, attributes: CanonicalValues): PlannedWrite | undefined {
+function planCreate(
+  contact: Contact,
+  target: Target,
+  attributes: CanonicalValues,
+): PlannedWrite | undefined {
   const mapping = target.mappings[target.createObject];
   if (!mapping || !normalizeEmail(attributes.email)) return undefined;
   const shown = asShownBy(mapping, attributes);

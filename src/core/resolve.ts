@@ -72,7 +72,11 @@ export class WorkingSet {
   }
 
   /** Drops a link whose record no longer exists in its system; the person stays. */
-  unlink(ref: Pick<Link, "system" | "object" | "externalId">, rules: Rules, now: number): Contact | undefined {
+  unlink(
+    ref: Pick<Link, "system" | "object" | "externalId">,
+    rules: Rules,
+    now: number,
+  ): Contact | undefined {
     const contact = this.contactByLink(ref);
     if (!contact) return undefined;
     contact.links = contact.links.filter((l) => linkKey(l) !== linkKey(ref));

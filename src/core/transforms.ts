@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js";
+import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js";
 import { z } from "zod";
 import type { FieldValue } from "../../connectors/contract.ts";
 
@@ -96,7 +96,11 @@ function mapValue(
 }
 
 /** Canonical dates are ISO calendar dates (YYYY-MM-DD). */
-function convertDate(value: FieldValue, direction: Direction, outFormat: "iso-date" | "epoch-ms"): FieldValue {
+function convertDate(
+  value: FieldValue,
+  direction: Direction,
+  outFormat: "iso-date" | "epoch-ms",
+): FieldValue {
   if (direction === "out") {
     if (outFormat === "iso-date") return value;
     const ms = Date.parse(`${String(value)}T00:00:00Z`);

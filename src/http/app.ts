@@ -1,5 +1,6 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import type { SystemName } from "../../connectors/contract.ts";
 import { describeError } from "../logger.ts";
@@ -16,21 +17,34 @@ import { registerWebhooks } from "./routes/webhooks.ts";
 export function createApp(deps: AppDeps, connected: () => SystemName[]) {
   const app = new OpenAPIHono({
     defaultHook: (result, c) => {
-      if (!result.success) return problemResponse(c, problemFromZod(result.error as z.ZodError, result.target));
+      if (!result.success)
+        return problemResponse(c, problemFromZod(result.error as z.ZodError, result.target));
     },
   });
 
   app.onError((error, c) => {
     if (error instanceof ApiError) return problemResponse(c, problemFromError(error));
     if (error instanceof z.ZodError) return problemResponse(c, problemFromZod(error, "body"));
-    if (error instanceof SyntaxError) {
-      return problemResponse(c, { type: "about:blank", title: "Bad Request", status: 400, detail: "body is not valid JSON", field: "body" });
+    if (error instanceof HTTPException && error.status < 500) {
+      // Hono's own validators (malformed JSON, wrong content type) speak about the body.
+      return problemResponse(c, {
+        type: "about:blank",
+        title: "Bad Request",
+        status: error.status,
+        detail: error.message,
+        field: "body",
+      });
     }
     deps.logger.error("unhandled error", { path: c.req.path, error: describeError(error) });
     return problemResponse(c, { type: "about:blank", title: "Internal Server Error", status: 500 });
   });
   app.notFound((c) =>
-    problemResponse(c, { type: "about:blank", title: "Not Found", status: 404, detail: `no route for ${c.req.method} ${c.req.path}` }),
+    problemResponse(c, {
+      type: "about:blank",
+      title: "Not Found",
+      status: 404,
+      detail: `no route for ${c.req.method} ${c.req.path}`,
+    }),
   );
 
   registerHealth(app, deps);
@@ -42,10 +56,17 @@ export function createApp(deps: AppDeps, connected: () => SystemName[]) {
   registerDeadLetters(app, deps);
   registerSandbox(app, deps);
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", {
+    type: "http",
+    scheme: "bearer",
+  });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
-    info: { title: "tsunagu", version: "0.1.0", description: "Contact sync hub: webhooks in, merged records, ops API." },
+    info: {
+      title: "tsunagu",
+      version: "0.1.0",
+      description: "Contact sync hub: webhooks in, merged records, ops API.",
+    },
     security: [{ adminToken: [] }],
   });
   app.get("/docs", swaggerUI({ url: "/openapi.json" }));

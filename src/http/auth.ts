@@ -9,7 +9,12 @@ export function requireAdminToken(token: string): MiddlewareHandler {
     const given = header.startsWith("Bearer ") ? header.slice(7) : "";
     if (!given || !timingSafeEqual(given, token)) {
       c.header("WWW-Authenticate", 'Bearer realm="tsunagu"');
-      throw new ApiError(401, "Unauthorized", "a valid admin bearer token is required", "authorization");
+      throw new ApiError(
+        401,
+        "Unauthorized",
+        "a valid admin bearer token is required",
+        "authorization",
+      );
     }
     await next();
   };

@@ -23,7 +23,8 @@ export class ApiError extends Error {
   }
 }
 
-export const notFound = (what: string, field = "id") => new ApiError(404, "Not Found", `no ${what} with that ${field}`, field);
+export const notFound = (what: string, field = "id") =>
+  new ApiError(404, "Not Found", `no ${what} with that ${field}`, field);
 
 export function problemResponse(c: Context, problem: Problem): Response {
   return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, {

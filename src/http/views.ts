@@ -3,14 +3,20 @@ import { attributesOf, type CanonicalField, type Contact } from "../core/contact
 import type { DeadLetterRow } from "../store/dead-letters.ts";
 import type { JobRow } from "../store/jobs.ts";
 
-const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+const iso = (ms: number | null | undefined) =>
+  ms === null || ms === undefined ? null : new Date(ms).toISOString();
 
 export const ContactView = z
   .object({
     id: z.string(),
     attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
     sources: z.array(
-      z.object({ system: z.string(), object: z.string(), externalId: z.string(), lastSyncedAt: z.string().nullable() }),
+      z.object({
+        system: z.string(),
+        object: z.string(),
+        externalId: z.string(),
+        lastSyncedAt: z.string().nullable(),
+      }),
     ),
     fieldSources: z.record(z.string(), z.object({ system: z.string(), at: z.string() })),
     createdAt: z.string(),
@@ -20,7 +26,10 @@ export const ContactView = z
 
 export function contactView(contact: Contact): z.infer<typeof ContactView> {
   const fieldSources: Record<string, { system: string; at: string }> = {};
-  for (const [field, p] of Object.entries(contact.golden) as [CanonicalField, { system: string; at: number }][]) {
+  for (const [field, p] of Object.entries(contact.golden) as [
+    CanonicalField,
+    { system: string; at: number },
+  ][]) {
     fieldSources[field] = { system: p.system, at: iso(p.at)! };
   }
   return {
@@ -74,7 +83,11 @@ export const DeadLetterView = z
     object: z.string(),
     externalId: z.string().nullable(),
     operation: z.enum(["create", "update"]),
-    error: z.object({ code: z.string(), message: z.string(), fields: z.array(z.string()).optional() }),
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      fields: z.array(z.string()).optional(),
+    }),
     status: z.enum(["open", "replayed"]),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -98,14 +111,34 @@ export const ProblemView = z
   .openapi("Problem");
 
 export const PageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ param: { name: "limit", in: "query" } }),
-  cursor: z.string().min(1).optional().openapi({ param: { name: "cursor", in: "query" } }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(200)
+    .default(50)
+    .openapi({ param: { name: "limit", in: "query" } }),
+  cursor: z
+    .string()
+    .min(1)
+    .optional()
+    .openapi({ param: { name: "cursor", in: "query" } }),
 });
 
-export const listOf = <T extends z.ZodTypeAny>(item: T) => z.object({ results: z.array(item), nextCursor: z.string().nullable() });
+export const listOf = <T extends z.ZodTypeAny>(item: T) =>
+  z.object({ results: z.array(item), nextCursor: z.string().nullable() });
 
 export const problemResponses = {
-  400: { description: "Invalid input", content: { "application/problem+json": { schema: ProblemView } } },
-  401: { description: "Missing or wrong admin token", content: { "application/problem+json": { schema: ProblemView } } },
-  404: { description: "Not found", content: { "application/problem+json": { schema: ProblemView } } },
+  400: {
+    description: "Invalid input",
+    content: { "application/problem+json": { schema: ProblemView } },
+  },
+  401: {
+    description: "Missing or wrong admin token",
+    content: { "application/problem+json": { schema: ProblemView } },
+  },
+  404: {
+    description: "Not found",
+    content: { "application/problem+json": { schema: ProblemView } },
+  },
 } as const;

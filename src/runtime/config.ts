@@ -23,7 +23,10 @@ const EnvSchema = z.object({
   SALESFORCE_ACCESS_TOKEN: optional,
   SALESFORCE_ORG_ID: optional,
   SALESFORCE_BASE_URL: z.url().optional(),
-  SALESFORCE_API_VERSION: z.string().regex(/^\d+\.\d$/).default("62.0"),
+  SALESFORCE_API_VERSION: z
+    .string()
+    .regex(/^\d+\.\d$/)
+    .default("62.0"),
   SALESFORCE_TARGET_OBJECT: z.enum(["Lead", "Contact"]).default("Lead"),
 });
 
@@ -72,9 +75,12 @@ export function loadConfig(source: Record<string, string | undefined>): HubConfi
   }
   const env = parsed.data;
   const hubspot = env.HUBSPOT_ACCESS_TOKEN ? hubspotSettings(env) : null;
-  const salesforce = env.SALESFORCE_ACCESS_TOKEN || env.SALESFORCE_INSTANCE_URL ? salesforceSettings(env) : null;
+  const salesforce =
+    env.SALESFORCE_ACCESS_TOKEN || env.SALESFORCE_INSTANCE_URL ? salesforceSettings(env) : null;
   if ((hubspot || salesforce) && !env.TSUNAGU_ADMIN_TOKEN) {
-    throw new ConfigError("environment variable TSUNAGU_ADMIN_TOKEN: required when real credentials are configured");
+    throw new ConfigError(
+      "environment variable TSUNAGU_ADMIN_TOKEN: required when real credentials are configured",
+    );
   }
   return {
     port: env.PORT,
@@ -97,7 +103,9 @@ export function loadConfig(source: Record<string, string | undefined>): HubConfi
 
 function hubspotSettings(env: Env): HubspotSettings {
   if (!env.HUBSPOT_CLIENT_SECRET) {
-    throw new ConfigError("environment variable HUBSPOT_CLIENT_SECRET: required with HUBSPOT_ACCESS_TOKEN (webhook signatures)");
+    throw new ConfigError(
+      "environment variable HUBSPOT_CLIENT_SECRET: required with HUBSPOT_ACCESS_TOKEN (webhook signatures)",
+    );
   }
   return {
     accessToken: env.HUBSPOT_ACCESS_TOKEN!,
@@ -114,7 +122,8 @@ function salesforceSettings(env: Env): SalesforceSettings {
     ["SALESFORCE_ACCESS_TOKEN", env.SALESFORCE_ACCESS_TOKEN],
     ["SALESFORCE_ORG_ID", env.SALESFORCE_ORG_ID],
   ] as const) {
-    if (!value) throw new ConfigError(`environment variable ${name}: required to connect Salesforce`);
+    if (!value)
+      throw new ConfigError(`environment variable ${name}: required to connect Salesforce`);
   }
   return {
     instanceUrl: instanceUrl!.replace(/\/$/, ""),

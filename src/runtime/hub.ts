@@ -5,11 +5,11 @@ import { Cron } from "croner";
 import type { Connector, SystemName } from "../../connectors/contract.ts";
 import { createHubspotConnector } from "../../connectors/hubspot/index.ts";
 import { createSalesforceConnector } from "../../connectors/salesforce/index.ts";
-import { buildMappingSet, type MappingSet } from "../core/mapping-set.ts";
 import { sourceFieldsToRead } from "../core/mapping.ts";
+import { buildMappingSet, type MappingSet } from "../core/mapping-set.ts";
 import { createApp } from "../http/app.ts";
 import { createLogger, type Logger } from "../logger.ts";
-import { type SandboxPlan, type Sandboxes, startSandboxes } from "../sandbox/start.ts";
+import { type Sandboxes, type SandboxPlan, startSandboxes } from "../sandbox/start.ts";
 import { createStore, type Store } from "../store/index.ts";
 import { openSqlite } from "../store/sqlite.ts";
 import { createEngine, type Engine } from "../sync/engine.ts";
@@ -49,8 +49,12 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
 
   const sandboxes = await startSandboxes({
     people: config.sandbox.people,
-    ...(config.hubspot ? {} : { hubspot: { port: config.sandbox.hubspotPort, ...options.sandbox?.hubspot } }),
-    ...(config.salesforce ? {} : { salesforce: { port: config.sandbox.salesforcePort, ...options.sandbox?.salesforce } }),
+    ...(config.hubspot
+      ? {}
+      : { hubspot: { port: config.sandbox.hubspotPort, ...options.sandbox?.hubspot } }),
+    ...(config.salesforce
+      ? {}
+      : { salesforce: { port: config.sandbox.salesforcePort, ...options.sandbox?.salesforce } }),
   });
   const hubspot = config.hubspot ?? {
     accessToken: sandboxes.hubspot!.accessToken,
@@ -72,7 +76,11 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
         accessToken: hubspot.accessToken,
         basePath: hubspot.baseUrl,
         properties: sourceFieldsToRead(mappings.get("hubspot", "contact")!),
-        rateLimit: { requests: Math.max(1, Math.floor(hubspot.requestsPer10s * 0.9)), perMs: 10_000, concurrency: 10 },
+        rateLimit: {
+          requests: Math.max(1, Math.floor(hubspot.requestsPer10s * 0.9)),
+          perMs: 10_000,
+          concurrency: 10,
+        },
       }),
     ],
     [
@@ -90,7 +98,14 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
     ],
   ]);
 
-  const engine = createEngine({ store, connectors, mappings, logger, now: Date.now, newId: randomUUID });
+  const engine = createEngine({
+    store,
+    connectors,
+    mappings,
+    logger,
+    now: Date.now,
+    newId: randomUUID,
+  });
   const app = createApp(
     {
       store,
@@ -98,14 +113,29 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
       logger,
       now: Date.now,
       adminToken: config.adminToken,
-      hubspot: { clientSecret: hubspot.clientSecret, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) },
+      hubspot: {
+        clientSecret: hubspot.clientSecret,
+        ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+      },
       salesforce: { organizationId: salesforce.organizationId },
       sandbox: () =>
         sandboxes.hubspot || sandboxes.salesforce
           ? {
-              ...(sandboxes.hubspot ? { hubspot: { baseUrl: sandboxes.hubspot.baseUrl, accessToken: sandboxes.hubspot.accessToken } } : {}),
+              ...(sandboxes.hubspot
+                ? {
+                    hubspot: {
+                      baseUrl: sandboxes.hubspot.baseUrl,
+                      accessToken: sandboxes.hubspot.accessToken,
+                    },
+                  }
+                : {}),
               ...(sandboxes.salesforce
-                ? { salesforce: { instanceUrl: sandboxes.salesforce.baseUrl, accessToken: sandboxes.salesforce.accessToken } }
+                ? {
+                    salesforce: {
+                      instanceUrl: sandboxes.salesforce.baseUrl,
+                      accessToken: sandboxes.salesforce.accessToken,
+                    },
+                  }
                 : {}),
             }
           : undefined,
@@ -114,7 +144,9 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
   );
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
+      resolve(s),
+    );
     s.once("error", reject);
   });
   const url = `http://${config.host}:${(server.address() as AddressInfo).port}`;

@@ -3,9 +3,14 @@ import { join } from "node:path";
 import { MappingError } from "../core/mapping-spec.ts";
 
 /** Reads every `<system>.<object>.json` mapping in the folder (other JSON files are not mappings). */
-export function readMappingFiles(dir: string, systems: readonly string[]): { file: string; json: unknown }[] {
+export function readMappingFiles(
+  dir: string,
+  systems: readonly string[],
+): { file: string; json: unknown }[] {
   return readdirSync(dir)
-    .filter((name) => systems.some((system) => name.startsWith(`${system}.`)) && name.endsWith(".json"))
+    .filter(
+      (name) => systems.some((system) => name.startsWith(`${system}.`)) && name.endsWith(".json"),
+    )
     .sort()
     .map((name) => {
       const file = join(dir, name);

@@ -13,7 +13,9 @@ try {
     `  health: ${hub.url}/healthz   API docs: ${hub.url}/docs   OpenAPI: ${hub.url}/openapi.json`,
   ];
   for (const [system, sandbox] of Object.entries(hub.sandboxes)) {
-    lines.push(`  ${system}: no credentials set, so the built-in ${system} simulator runs at ${sandbox.baseUrl}`);
+    lines.push(
+      `  ${system}: no credentials set, so the built-in ${system} simulator runs at ${sandbox.baseUrl}`,
+    );
   }
   if (Object.keys(hub.sandboxes).length > 0) {
     lines.push(

@@ -1,4 +1,4 @@
-import { Faker, en } from "@faker-js/faker";
+import { en, Faker } from "@faker-js/faker";
 
 export interface SeedPerson {
   firstName: string;
@@ -18,7 +18,7 @@ export interface SeedPerson {
 /**
  * Realistic fake people from a fixed seed, so every sandbox start shows the same data.
  * A third exist in both systems, which is where the merge shows: their Salesforce email
- * differs only in case and surrounding spaces, their phone in formatting.
+ * differs only in case, their phone in formatting.
  */
 export function seedPeople(count: number, seed = 20261123): SeedPerson[] {
   const faker = new Faker({ locale: [en] });
@@ -31,7 +31,9 @@ export function seedPeople(count: number, seed = 20261123): SeedPerson[] {
     return {
       firstName,
       lastName,
-      email: faker.internet.email({ firstName, lastName, provider: `${faker.internet.domainWord()}.example` }).toLowerCase(),
+      email: faker.internet
+        .email({ firstName, lastName, provider: `${faker.internet.domainWord()}.example` })
+        .toLowerCase(),
       phone: `+1 ${faker.string.numeric({ length: 3, allowLeadingZeros: false }).replace(/^[01]/, "5")} 555 0${faker.string.numeric(3)}`,
       company,
       title: faker.person.jobTitle(),
@@ -65,15 +67,39 @@ export function salesforceSeed(people: SeedPerson[]) {
   return people
     .filter((p) => p.inSalesforce)
     .map((p) => {
-      // The same person as typed by a sales rep: different case, stray spaces, local phone format.
-      const email = p.inHubspot ? ` ${p.email.replace(/^./, (c) => c.toUpperCase())} ` : p.email;
+      // The same person as typed by a sales rep: different case, local phone format.
+      const email = p.inHubspot
+        ? p.email.replace(/^[^@]+/, (local) =>
+            local.replace(/(^|[._])(\w)/g, (_, sep, c) => sep + c.toUpperCase()),
+          )
+        : p.email;
       const phone = p.phone.replace(/^\+1 (\d{3}) (\d{3}) (\d{4})$/, "($1) $2-$3");
-      const common = { FirstName: p.firstName, LastName: p.lastName, Email: email, Phone: phone, Title: p.title };
+      const common = {
+        FirstName: p.firstName,
+        LastName: p.lastName,
+        Email: email,
+        Phone: phone,
+        Title: p.title,
+      };
       return p.inSalesforce === "Contact"
-        ? { type: "Contact" as const, fields: { ...common, MailingCity: p.city, MailingState: p.state, MailingCountry: p.country } }
+        ? {
+            type: "Contact" as const,
+            fields: {
+              ...common,
+              MailingCity: p.city,
+              MailingState: p.state,
+              MailingCountry: p.country,
+            },
+          }
         : {
             type: "Lead" as const,
-            fields: { ...common, Company: p.company, City: p.city, State: p.state, Country: p.country },
+            fields: {
+              ...common,
+              Company: p.company,
+              City: p.city,
+              State: p.state,
+              Country: p.country,
+            },
           };
     });
 }

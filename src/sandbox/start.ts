@@ -1,4 +1,8 @@
-import { type HubspotSandboxOptions, type RunningHubspotSandbox, startHubspotSandbox } from "../../connectors/hubspot/sandbox/index.ts";
+import {
+  type HubspotSandboxOptions,
+  type RunningHubspotSandbox,
+  startHubspotSandbox,
+} from "../../connectors/hubspot/sandbox/index.ts";
 import {
   type RunningSalesforceSandbox,
   type SalesforceSandboxOptions,
@@ -23,7 +27,9 @@ export async function startSandboxes(plan: SandboxPlan): Promise<Sandboxes> {
   const people = seedPeople(plan.people);
   const [hubspot, salesforce] = await Promise.all([
     plan.hubspot ? startHubspotSandbox({ seed: hubspotSeed(people), ...plan.hubspot }) : undefined,
-    plan.salesforce ? startSalesforceSandbox({ seed: salesforceSeed(people), ...plan.salesforce }) : undefined,
+    plan.salesforce
+      ? startSalesforceSandbox({ seed: salesforceSeed(people), ...plan.salesforce })
+      : undefined,
   ]);
   return { ...(hubspot ? { hubspot } : {}), ...(salesforce ? { salesforce } : {}) };
 }

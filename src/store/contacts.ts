@@ -8,12 +8,16 @@ type LinkRef = Pick<Link, "system" | "object" | "externalId">;
 
 const CHUNK = 500;
 const chunks = <T>(items: T[], size = CHUNK): T[][] =>
-  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) =>
+    items.slice(i * size, (i + 1) * size),
+  );
 
 export function contactQueries(db: Db) {
   function load(ids: string[]): Contact[] {
     if (ids.length === 0) return [];
-    const rows = chunks(ids).flatMap((part) => db.select().from(contacts).where(inArray(contacts.id, part)).all());
+    const rows = chunks(ids).flatMap((part) =>
+      db.select().from(contacts).where(inArray(contacts.id, part)).all(),
+    );
     const linkRows = chunks(ids).flatMap((part) =>
       db.select().from(links).where(inArray(links.contactId, part)).all(),
     );
@@ -47,7 +51,13 @@ export function contactQueries(db: Db) {
           const rows = db
             .select({ contactId: links.contactId })
             .from(links)
-            .where(and(eq(links.system, system), eq(links.object, object), inArray(links.externalId, part)))
+            .where(
+              and(
+                eq(links.system, system),
+                eq(links.object, object),
+                inArray(links.externalId, part),
+              ),
+            )
             .all();
           for (const row of rows) ids.add(row.contactId);
         }
@@ -97,7 +107,12 @@ export function contactQueries(db: Db) {
       db.transaction((tx) => {
         for (const contact of list) {
           tx.insert(contacts)
-            .values({ id: contact.id, golden: contact.golden, createdAt: contact.createdAt, updatedAt: contact.updatedAt })
+            .values({
+              id: contact.id,
+              golden: contact.golden,
+              createdAt: contact.createdAt,
+              updatedAt: contact.updatedAt,
+            })
             .onConflictDoUpdate({
               target: contacts.id,
               set: { golden: contact.golden, updatedAt: contact.updatedAt },
@@ -110,13 +125,20 @@ export function contactQueries(db: Db) {
               .values(row)
               .onConflictDoUpdate({
                 target: [links.system, links.object, links.externalId],
-                set: { contactId: contact.id, observed: link.observed, lastSyncedAt: link.lastSyncedAt },
+                set: {
+                  contactId: contact.id,
+                  observed: link.observed,
+                  lastSyncedAt: link.lastSyncedAt,
+                },
               })
               .run();
           }
           tx.delete(matchKeys).where(eq(matchKeys.contactId, contact.id)).run();
           for (const value of emailKeys(contact)) {
-            tx.insert(matchKeys).values({ kind: "email", value, contactId: contact.id }).onConflictDoNothing().run();
+            tx.insert(matchKeys)
+              .values({ kind: "email", value, contactId: contact.id })
+              .onConflictDoNothing()
+              .run();
           }
         }
       });

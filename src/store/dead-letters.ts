@@ -10,14 +10,20 @@ export function deadLetterQueries(db: Db) {
       if (rows.length === 0) return;
       db.transaction((tx) => {
         for (const row of rows) {
-          tx.insert(deadLetters).values({ ...row, status: "open", updatedAt: row.createdAt }).run();
+          tx.insert(deadLetters)
+            .values({ ...row, status: "open", updatedAt: row.createdAt })
+            .run();
         }
       });
     },
     async get(id: string): Promise<DeadLetterRow | undefined> {
       return db.select().from(deadLetters).where(eq(deadLetters.id, id)).get();
     },
-    async list(limit: number, status?: DeadLetterRow["status"], cursor?: string): Promise<DeadLetterRow[]> {
+    async list(
+      limit: number,
+      status?: DeadLetterRow["status"],
+      cursor?: string,
+    ): Promise<DeadLetterRow[]> {
       const after = cursor ? await this.get(cursor) : undefined;
       return db
         .select()
@@ -38,7 +44,10 @@ export function deadLetterQueries(db: Db) {
         .all();
     },
     async markReplayed(id: string, now: number): Promise<void> {
-      db.update(deadLetters).set({ status: "replayed", updatedAt: now }).where(eq(deadLetters.id, id)).run();
+      db.update(deadLetters)
+        .set({ status: "replayed", updatedAt: now })
+        .where(eq(deadLetters.id, id))
+        .run();
     },
   };
 }

@@ -34,12 +34,21 @@ export function inboxQueries(db: Db) {
     },
 
     async pending(limit: number): Promise<InboxRow[]> {
-      return db.select().from(inbox).where(eq(inbox.status, "pending")).orderBy(asc(inbox.id)).limit(limit).all();
+      return db
+        .select()
+        .from(inbox)
+        .where(eq(inbox.status, "pending"))
+        .orderBy(asc(inbox.id))
+        .limit(limit)
+        .all();
     },
 
     async complete(ids: number[], now: number): Promise<void> {
       if (ids.length === 0) return;
-      db.update(inbox).set({ status: "done", processedAt: now }).where(inArray(inbox.id, ids)).run();
+      db.update(inbox)
+        .set({ status: "done", processedAt: now })
+        .where(inArray(inbox.id, ids))
+        .run();
     },
 
     /** Counts a failed attempt; after `maxAttempts` the notice is parked as failed. */

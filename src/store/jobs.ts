@@ -4,13 +4,17 @@ import type { Db } from "./sqlite.ts";
 
 export type JobRow = typeof jobs.$inferSelect;
 export type JobStatus = JobRow["status"];
-export type JobPatch = Partial<Pick<JobRow, "status" | "progress" | "checkpoint" | "errors" | "startedAt" | "finishedAt">>;
+export type JobPatch = Partial<
+  Pick<JobRow, "status" | "progress" | "checkpoint" | "errors" | "startedAt" | "finishedAt">
+>;
 
 const MAX_ERRORS = 100;
 
 export function jobQueries(db: Db) {
   return {
-    async create(row: Pick<JobRow, "id" | "kind" | "params" | "progress" | "createdAt">): Promise<JobRow> {
+    async create(
+      row: Pick<JobRow, "id" | "kind" | "params" | "progress" | "createdAt">,
+    ): Promise<JobRow> {
       return db
         .insert(jobs)
         .values({ ...row, status: "queued", errors: [], checkpoint: null })
@@ -34,7 +38,10 @@ export function jobQueries(db: Db) {
           and(
             eq(jobs.kind, kind),
             after
-              ? or(lt(jobs.createdAt, after.createdAt), and(eq(jobs.createdAt, after.createdAt), lt(jobs.id, after.id)))
+              ? or(
+                  lt(jobs.createdAt, after.createdAt),
+                  and(eq(jobs.createdAt, after.createdAt), lt(jobs.id, after.id)),
+                )
               : undefined,
           ),
         )

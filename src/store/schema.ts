@@ -22,7 +22,10 @@ export const links = sqliteTable(
     observed: text("observed", { mode: "json" }).$type<Observed>().notNull(),
     lastSyncedAt: integer("last_synced_at"),
   },
-  (t) => [primaryKey({ columns: [t.system, t.object, t.externalId] }), index("links_contact").on(t.contactId)],
+  (t) => [
+    primaryKey({ columns: [t.system, t.object, t.externalId] }),
+    index("links_contact").on(t.contactId),
+  ],
 );
 
 export const matchKeys = sqliteTable(
@@ -34,7 +37,10 @@ export const matchKeys = sqliteTable(
       .notNull()
       .references(() => contacts.id, { onDelete: "cascade" }),
   },
-  (t) => [primaryKey({ columns: [t.kind, t.value, t.contactId] }), index("match_keys_contact").on(t.contactId)],
+  (t) => [
+    primaryKey({ columns: [t.kind, t.value, t.contactId] }),
+    index("match_keys_contact").on(t.contactId),
+  ],
 );
 
 export const cursors = sqliteTable("cursors", {
@@ -101,7 +107,9 @@ export const deadLetters = sqliteTable(
     object: text("object").notNull(),
     externalId: text("external_id"),
     operation: text("operation", { enum: ["create", "update"] }).notNull(),
-    error: text("error", { mode: "json" }).$type<{ code: string; message: string; fields?: string[] }>().notNull(),
+    error: text("error", { mode: "json" })
+      .$type<{ code: string; message: string; fields?: string[] }>()
+      .notNull(),
     status: text("status", { enum: ["open", "replayed"] }).notNull(),
     attempts: integer("attempts").notNull().default(1),
     createdAt: integer("created_at").notNull(),

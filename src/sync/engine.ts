@@ -62,7 +62,9 @@ export function createEngine(deps: EngineDeps) {
       const contact = await deps.store.contacts.get(contactId);
       if (!contact) return;
       const records = await Promise.all(
-        contact.links.map((l) => deps.connectors.get(l.system)?.fetchByIds(l.object, [l.externalId]) ?? []),
+        contact.links.map(
+          (l) => deps.connectors.get(l.system)?.fetchByIds(l.object, [l.externalId]) ?? [],
+        ),
       );
       await syncBatch(records.flat());
     },

@@ -30,7 +30,11 @@ export async function drainInbox(deps: DrainDeps): Promise<number> {
         await deps.store.inbox.complete(ids, deps.now());
       } catch (error) {
         failed = true;
-        deps.logger.warn("inbox batch failed", { system: group[0]!.system, notices: ids.length, error: describeError(error) });
+        deps.logger.warn("inbox batch failed", {
+          system: group[0]!.system,
+          notices: ids.length,
+          error: describeError(error),
+        });
         await deps.store.inbox.fail(ids, describeError(error), MAX_ATTEMPTS);
       }
     }
@@ -47,7 +51,9 @@ async function processGroup(deps: DrainDeps, group: InboxRow[]) {
   const ids = [...new Set(group.map((r) => r.externalId))];
   const records = await connector.fetchByIds(object, ids);
   const found = new Set(records.map((r) => r.externalId));
-  const gone = ids.filter((id) => !found.has(id)).map((externalId) => ({ system: connector.system, object, externalId }));
+  const gone = ids
+    .filter((id) => !found.has(id))
+    .map((externalId) => ({ system: connector.system, object, externalId }));
   await deps.syncBatch(records);
   if (gone.length > 0) await deps.unlink(gone);
 }

@@ -27,7 +27,13 @@ interface Checkpoint {
 
 export interface JobRunnerDeps {
   store: Store;
-  connectors: ReadonlyMap<SystemName, { objects: readonly string[]; pullChanges: import("../../connectors/contract.ts").Connector["pullChanges"] }>;
+  connectors: ReadonlyMap<
+    SystemName,
+    {
+      objects: readonly string[];
+      pullChanges: import("../../connectors/contract.ts").Connector["pullChanges"];
+    }
+  >;
   syncBatch: (records: SourceRecord[], options: { dryRun: boolean }) => Promise<BatchCounts>;
   now: () => number;
   newId: () => string;
@@ -45,7 +51,10 @@ export function createJobRunner(deps: JobRunnerDeps) {
   let active: Promise<void> | null = null;
   let stopping = false;
 
-  async function submit(kind: JobKind, params: Omit<RunParams, "until"> | Omit<BackfillParams, "until">): Promise<JobRow> {
+  async function submit(
+    kind: JobKind,
+    params: Omit<RunParams, "until"> | Omit<BackfillParams, "until">,
+  ): Promise<JobRow> {
     const now = deps.now();
     const job = await deps.store.jobs.create({
       id: deps.newId(),
@@ -60,9 +69,10 @@ export function createJobRunner(deps: JobRunnerDeps) {
 
   function enqueue(id: string) {
     queue.push(id);
-    if (!active) active = loop().finally(() => {
-      active = null;
-    });
+    if (!active)
+      active = loop().finally(() => {
+        active = null;
+      });
   }
 
   async function loop() {
@@ -74,8 +84,12 @@ export function createJobRunner(deps: JobRunnerDeps) {
 
   function stepsFor(job: JobRow): Step[] {
     const systems =
-      job.kind === "backfill" ? [(job.params as unknown as BackfillParams).system] : [...deps.connectors.keys()];
-    return systems.flatMap((system) => (deps.connectors.get(system)?.objects ?? []).map((object) => ({ system, object })));
+      job.kind === "backfill"
+        ? [(job.params as unknown as BackfillParams).system]
+        : [...deps.connectors.keys()];
+    return systems.flatMap((system) =>
+      (deps.connectors.get(system)?.objects ?? []).map((object) => ({ system, object })),
+    );
   }
 
   async function execute(job: JobRow) {
@@ -83,25 +97,38 @@ export function createJobRunner(deps: JobRunnerDeps) {
     const dryRun = params.dryRun === true;
     const progress = { ...job.progress };
     let checkpoint = (job.checkpoint as Checkpoint | null) ?? { step: 0, cursor: null };
-    await deps.store.jobs.update(job.id, { status: "running", startedAt: job.startedAt ?? deps.now() });
+    await deps.store.jobs.update(job.id, {
+      status: "running",
+      startedAt: job.startedAt ?? deps.now(),
+    });
     try {
       const steps = stepsFor(job);
       for (let step = checkpoint.step; step < steps.length; step++) {
         const { system, object } = steps[step]!;
         const cursorKey = `incremental:${system}:${object}`;
         const resumeFrom = step === checkpoint.step ? checkpoint.cursor : null;
-        const cursor = resumeFrom ?? (job.kind === "run" ? await deps.store.cursors.get(cursorKey) : null);
+        const cursor =
+          resumeFrom ?? (job.kind === "run" ? await deps.store.cursors.get(cursorKey) : null);
         const pages = deps.connectors.get(system)!.pullChanges(object, cursor, {
           until: params.until,
           ...(params.since !== undefined ? { since: params.since } : {}),
         });
+        let boundary = new Set<string>();
         for await (const page of pages) {
           if (stopping) return;
           if ((await deps.store.jobs.get(job.id))?.cancelRequested) {
-            await deps.store.jobs.update(job.id, { status: "cancelled", finishedAt: deps.now(), progress });
+            await deps.store.jobs.update(job.id, {
+              status: "cancelled",
+              finishedAt: deps.now(),
+              progress,
+            });
             return;
           }
-          const counts = await deps.syncBatch(page.records, { dryRun });
+          const fresh = page.records.filter(
+            (r) => !boundary.has(`${r.externalId}@${r.modifiedAt}`),
+          );
+          boundary = lastInstant(page.records);
+          const counts = await deps.syncBatch(fresh, { dryRun });
           progress.pages = (progress.pages ?? 0) + 1;
           for (const [key, n] of Object.entries(counts)) progress[key] = (progress[key] ?? 0) + n;
           checkpoint = { step, cursor: page.cursor };
@@ -111,8 +138,17 @@ export function createJobRunner(deps: JobRunnerDeps) {
         checkpoint = { step: step + 1, cursor: null };
         await deps.store.jobs.update(job.id, { checkpoint: { ...checkpoint } });
       }
-      await deps.store.jobs.update(job.id, { status: "succeeded", finishedAt: deps.now(), progress });
-      deps.logger.info("job succeeded", { job: job.id, kind: job.kind, read: progress.read, pages: progress.pages });
+      await deps.store.jobs.update(job.id, {
+        status: "succeeded",
+        finishedAt: deps.now(),
+        progress,
+      });
+      deps.logger.info("job succeeded", {
+        job: job.id,
+        kind: job.kind,
+        read: progress.read,
+        pages: progress.pages,
+      });
     } catch (error) {
       deps.logger.error("job failed", { job: job.id, kind: job.kind, error: describeError(error) });
       const current = await deps.store.jobs.get(job.id);
@@ -129,7 +165,10 @@ export function createJobRunner(deps: JobRunnerDeps) {
     submit,
     /** Re-queues jobs a previous process left queued or running. */
     async resumeUnfinished(): Promise<number> {
-      const jobs = [...(await deps.store.jobs.unfinished("backfill")), ...(await deps.store.jobs.unfinished("run"))];
+      const jobs = [
+        ...(await deps.store.jobs.unfinished("backfill")),
+        ...(await deps.store.jobs.unfinished("run")),
+      ];
       for (const job of jobs.sort((a, b) => a.createdAt - b.createdAt)) enqueue(job.id);
       return jobs.length;
     },
@@ -156,3 +195,14 @@ export function createJobRunner(deps: JobRunnerDeps) {
 }
 
 export type JobRunner = ReturnType<typeof createJobRunner>;
+
+/**
+ * Cursors resume at the last modification time read (inclusive), so the next page starts
+ * with the records of that instant again; these keys let the runner skip them.
+ */
+function lastInstant(records: SourceRecord[]): Set<string> {
+  const last = Math.max(...records.map((r) => r.modifiedAt));
+  return new Set(
+    records.filter((r) => r.modifiedAt === last).map((r) => `${r.externalId}@${r.modifiedAt}`),
+  );
+}

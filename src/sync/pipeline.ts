@@ -37,7 +37,12 @@ export async function syncRecords(
     // Read the targets just before writing: a concurrent edit there must win if newer,
     // and an existing record with the same email must be linked, not duplicated.
     const fresh = await refreshTargets(deps, ws, writes);
-    ws.include(await loadContacts(deps, fresh.filter((r) => !ws.contactByLink(r))));
+    ws.include(
+      await loadContacts(
+        deps,
+        fresh.filter((r) => !ws.contactByLink(r)),
+      ),
+    );
     applyAll(deps, ws, fresh);
     writes = planTouched(deps, ws);
   }
@@ -78,16 +83,23 @@ function applyAll(deps: PipelineDeps, ws: WorkingSet, records: SourceRecord[]): 
 
 function planTouched(deps: PipelineDeps, ws: WorkingSet): PlannedWrite[] {
   const targets = deps.mappings.targets.filter((t) => deps.connectors.has(t.system));
-  return [...ws.touched].flatMap((id) => planContact(ws.contacts.get(id)!, targets, deps.mappings.rules));
+  return [...ws.touched].flatMap((id) =>
+    planContact(ws.contacts.get(id)!, targets, deps.mappings.rules),
+  );
 }
 
-async function refreshTargets(deps: PipelineDeps, ws: WorkingSet, writes: PlannedWrite[]): Promise<SourceRecord[]> {
+async function refreshTargets(
+  deps: PipelineDeps,
+  ws: WorkingSet,
+  writes: PlannedWrite[],
+): Promise<SourceRecord[]> {
   const reads = [...groupBySystem(writes)].map(async ([system, list]) => {
     const connector = deps.connectors.get(system)!;
     const idsByObject = new Map<string, string[]>();
     const emails = new Set<string>();
     for (const w of list) {
-      if (w.externalId) idsByObject.set(w.object, [...(idsByObject.get(w.object) ?? []), w.externalId]);
+      if (w.externalId)
+        idsByObject.set(w.object, [...(idsByObject.get(w.object) ?? []), w.externalId]);
       const email = normalizeEmail(ws.contacts.get(w.contactId)?.golden.email?.value);
       if (!w.externalId && email) emails.add(email);
     }
@@ -102,12 +114,17 @@ async function refreshTargets(deps: PipelineDeps, ws: WorkingSet, writes: Planne
 
 function groupBySystem(writes: PlannedWrite[]): Map<SystemName, PlannedWrite[]> {
   const bySystem = new Map<SystemName, PlannedWrite[]>();
-  for (const write of writes) bySystem.set(write.system, [...(bySystem.get(write.system) ?? []), write]);
+  for (const write of writes)
+    bySystem.set(write.system, [...(bySystem.get(write.system) ?? []), write]);
   return bySystem;
 }
 
 /** Writes per system in parallel; successes update the links, failures become dead letters. */
-async function push(deps: PipelineDeps, contacts: Map<string, Contact>, writes: PlannedWrite[]): Promise<number> {
+async function push(
+  deps: PipelineDeps,
+  contacts: Map<string, Contact>,
+  writes: PlannedWrite[],
+): Promise<number> {
   let failed = 0;
   await Promise.all(
     [...groupBySystem(writes)].map(async ([system, list]) => {

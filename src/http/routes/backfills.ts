@@ -18,10 +18,17 @@ export function registerBackfills(app: OpenAPIHono, deps: AppDeps, connected: ()
     createRoute({
       method: "post",
       path: "/v1/backfills",
-      summary: "Read every record of one system (modified since `since`) through the full sync path",
-      description: "With dryRun the plan is counted per system (creates, updates) and nothing is written anywhere.",
-      request: { body: { required: true, content: { "application/json": { schema: BackfillRequest } } } },
-      responses: { 202: { description: "Queued", content: { "application/json": { schema: JobView } } }, ...problemResponses },
+      summary:
+        "Read every record of one system (modified since `since`) through the full sync path",
+      description:
+        "With dryRun the plan is counted per system (creates, updates) and nothing is written anywhere.",
+      request: {
+        body: { required: true, content: { "application/json": { schema: BackfillRequest } } },
+      },
+      responses: {
+        202: { description: "Queued", content: { "application/json": { schema: JobView } } },
+        ...problemResponses,
+      },
     }),
     async (c) => {
       const body = c.req.valid("json");
@@ -42,12 +49,24 @@ export function registerBackfills(app: OpenAPIHono, deps: AppDeps, connected: ()
       path: "/v1/backfills",
       summary: "List backfills, newest first",
       request: { query: PageQuery },
-      responses: { 200: { description: "Backfills", content: { "application/json": { schema: listOf(JobView) } } }, ...problemResponses },
+      responses: {
+        200: {
+          description: "Backfills",
+          content: { "application/json": { schema: listOf(JobView) } },
+        },
+        ...problemResponses,
+      },
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid("query");
       const rows = await deps.store.jobs.list("backfill", limit + 1, cursor);
-      return c.json({ results: rows.slice(0, limit).map(jobView), nextCursor: rows.length > limit ? rows[limit - 1]!.id : null }, 200);
+      return c.json(
+        {
+          results: rows.slice(0, limit).map(jobView),
+          nextCursor: rows.length > limit ? rows[limit - 1]!.id : null,
+        },
+        200,
+      );
     },
   );
   app.openapi(
@@ -56,7 +75,10 @@ export function registerBackfills(app: OpenAPIHono, deps: AppDeps, connected: ()
       path: "/v1/backfills/{id}",
       summary: "One backfill with status and progress counts",
       request: { params: IdParam },
-      responses: { 200: { description: "Backfill", content: { "application/json": { schema: JobView } } }, ...problemResponses },
+      responses: {
+        200: { description: "Backfill", content: { "application/json": { schema: JobView } } },
+        ...problemResponses,
+      },
     }),
     async (c) => {
       const job = await deps.store.jobs.get(c.req.valid("param").id, "backfill");
@@ -70,7 +92,10 @@ export function registerBackfills(app: OpenAPIHono, deps: AppDeps, connected: ()
       path: "/v1/backfills/{id}/cancel",
       summary: "Cancel a backfill; a running one stops after the page in flight",
       request: { params: IdParam },
-      responses: { 202: { description: "Cancelling", content: { "application/json": { schema: JobView } } }, ...problemResponses },
+      responses: {
+        202: { description: "Cancelling", content: { "application/json": { schema: JobView } } },
+        ...problemResponses,
+      },
     }),
     async (c) => {
       const { id } = c.req.valid("param");

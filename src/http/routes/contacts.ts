@@ -5,7 +5,10 @@ import { notFound } from "../problem.ts";
 import { ContactView, contactView, listOf, PageQuery, problemResponses } from "../views.ts";
 
 const ListQuery = PageQuery.extend({
-  email: z.email().optional().openapi({ param: { name: "email", in: "query" } }),
+  email: z
+    .email()
+    .optional()
+    .openapi({ param: { name: "email", in: "query" } }),
 });
 
 export function registerContacts(app: OpenAPIHono, deps: AppDeps) {
@@ -15,7 +18,13 @@ export function registerContacts(app: OpenAPIHono, deps: AppDeps) {
       path: "/v1/contacts",
       summary: "Merged contacts, or the ones matching an email (case and spacing ignored)",
       request: { query: ListQuery },
-      responses: { 200: { description: "Contacts", content: { "application/json": { schema: listOf(ContactView) } } }, ...problemResponses },
+      responses: {
+        200: {
+          description: "Contacts",
+          content: { "application/json": { schema: listOf(ContactView) } },
+        },
+        ...problemResponses,
+      },
     }),
     async (c) => {
       const { limit, cursor, email } = c.req.valid("query");
@@ -25,7 +34,10 @@ export function registerContacts(app: OpenAPIHono, deps: AppDeps) {
       }
       const rows = await deps.store.contacts.list(limit + 1, cursor);
       return c.json(
-        { results: rows.slice(0, limit).map(contactView), nextCursor: rows.length > limit ? rows[limit - 1]!.id : null },
+        {
+          results: rows.slice(0, limit).map(contactView),
+          nextCursor: rows.length > limit ? rows[limit - 1]!.id : null,
+        },
         200,
       );
     },
@@ -35,8 +47,13 @@ export function registerContacts(app: OpenAPIHono, deps: AppDeps) {
       method: "get",
       path: "/v1/contacts/{id}",
       summary: "One merged contact with its source links and per-field provenance",
-      request: { params: z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) }) },
-      responses: { 200: { description: "Contact", content: { "application/json": { schema: ContactView } } }, ...problemResponses },
+      request: {
+        params: z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) }),
+      },
+      responses: {
+        200: { description: "Contact", content: { "application/json": { schema: ContactView } } },
+        ...problemResponses,
+      },
     }),
     async (c) => {
       const contact = await deps.store.contacts.get(c.req.valid("param").id);

@@ -10,13 +10,22 @@ export function registerDeadLetters(app: OpenAPIHono, deps: AppDeps) {
       path: "/v1/dead-letters",
       summary: "Writes that failed after retries, newest first",
       request: { query: PageQuery.extend({ status: z.enum(["open", "replayed"]).optional() }) },
-      responses: { 200: { description: "Dead letters", content: { "application/json": { schema: listOf(DeadLetterView) } } }, ...problemResponses },
+      responses: {
+        200: {
+          description: "Dead letters",
+          content: { "application/json": { schema: listOf(DeadLetterView) } },
+        },
+        ...problemResponses,
+      },
     }),
     async (c) => {
       const { limit, cursor, status } = c.req.valid("query");
       const rows = await deps.store.deadLetters.list(limit + 1, status, cursor);
       return c.json(
-        { results: rows.slice(0, limit).map(deadLetterView), nextCursor: rows.length > limit ? rows[limit - 1]!.id : null },
+        {
+          results: rows.slice(0, limit).map(deadLetterView),
+          nextCursor: rows.length > limit ? rows[limit - 1]!.id : null,
+        },
         200,
       );
     },
@@ -26,8 +35,16 @@ export function registerDeadLetters(app: OpenAPIHono, deps: AppDeps) {
       method: "post",
       path: "/v1/dead-letters/{id}/replay",
       summary: "Re-sync the contact from its current state (not the stale payload)",
-      request: { params: z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) }) },
-      responses: { 200: { description: "Replayed", content: { "application/json": { schema: DeadLetterView } } }, ...problemResponses },
+      request: {
+        params: z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) }),
+      },
+      responses: {
+        200: {
+          description: "Replayed",
+          content: { "application/json": { schema: DeadLetterView } },
+        },
+        ...problemResponses,
+      },
     }),
     async (c) => {
       const { id } = c.req.valid("param");

@@ -12,11 +12,19 @@ export function registerHealth(app: OpenAPIHono, deps: AppDeps) {
       responses: {
         200: {
           description: "Healthy",
-          content: { "application/json": { schema: z.object({ status: z.literal("ok"), inbox: z.record(z.string(), z.number()) }) } },
+          content: {
+            "application/json": {
+              schema: z.object({
+                status: z.literal("ok"),
+                inbox: z.record(z.string(), z.number()),
+              }),
+            },
+          },
         },
       },
     }),
-    async (c) => c.json({ status: "ok" as const, inbox: await deps.store.inbox.countByStatus() }, 200),
+    async (c) =>
+      c.json({ status: "ok" as const, inbox: await deps.store.inbox.countByStatus() }, 200),
   );
 }
 
@@ -33,7 +41,10 @@ export function registerSandbox(app: OpenAPIHono, deps: AppDeps) {
       method: "get",
       path: "/v1/sandbox",
       summary: "Where the built-in simulators listen, to drive them with the official clients",
-      responses: { 200: { description: "Sandbox", content: { "application/json": { schema: SandboxView } } }, ...problemResponses },
+      responses: {
+        200: { description: "Sandbox", content: { "application/json": { schema: SandboxView } } },
+        ...problemResponses,
+      },
     }),
     async (c) => {
       const info = deps.sandbox?.();

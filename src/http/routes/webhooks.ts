@@ -1,5 +1,8 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { parseHubspotWebhook, verifyHubspotSignature } from "../../../connectors/hubspot/webhooks.ts";
+import {
+  parseHubspotWebhook,
+  verifyHubspotSignature,
+} from "../../../connectors/hubspot/webhooks.ts";
 import {
   OutboundMessageError,
   outboundAck,
@@ -21,7 +24,12 @@ export function registerWebhooks(app: OpenAPIHono, deps: AppDeps) {
   if (hubspot) {
     app.post("/webhooks/hubspot", async (c) => {
       const rawBody = await c.req.text();
-      const url = hubspot.publicUrl ? new URL(new URL(c.req.url).pathname + new URL(c.req.url).search, hubspot.publicUrl).toString() : c.req.url;
+      const url = hubspot.publicUrl
+        ? new URL(
+            new URL(c.req.url).pathname + new URL(c.req.url).search,
+            hubspot.publicUrl,
+          ).toString()
+        : c.req.url;
       const verdict = await verifyHubspotSignature({
         method: c.req.method,
         url,
@@ -39,7 +47,12 @@ export function registerWebhooks(app: OpenAPIHono, deps: AppDeps) {
         notices = parseHubspotWebhook(rawBody);
       } catch (error) {
         const message = describeError(error).replace(/^\w*Error: /, "");
-        throw new ApiError(400, "Bad Request", message, message.match(/^(\[\d+\][\w.[\]]*)/)?.[1] ?? "body");
+        throw new ApiError(
+          400,
+          "Bad Request",
+          message,
+          message.match(/(\[\d+\](?:\.\w+)*)/)?.[1] ?? "body",
+        );
       }
       const stored = await deps.engine.accept(notices);
       return c.json({ received: notices.length, stored }, 200);
@@ -55,7 +68,8 @@ export function registerWebhooks(app: OpenAPIHono, deps: AppDeps) {
       try {
         message = parseOutboundMessage(await c.req.text());
       } catch (error) {
-        const reason = error instanceof OutboundMessageError ? error.message : "malformed Outbound Message";
+        const reason =
+          error instanceof OutboundMessageError ? error.message : "malformed Outbound Message";
         return soap(soapFault(reason), 400);
       }
       if (!sameOrgId(message.organizationId, salesforce.organizationId)) {

@@ -1,0 +1,152 @@
+/**
+ * A faithful local simulator of HubSpot's CRM contacts API, served over real HTTP on loopback.
+ * Point the official client at `baseUrl`: `new Client({ accessToken, basePath: baseUrl })`.
+ */
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import type { RunningSandbox, SandboxRequestLogEntry } from "../../../src/sandbox/contract.ts";
+import { createSandboxApp, HttpError, type SandboxState } from "./app.ts";
+import { FaultInjector, type FaultSpec, RollingWindow } from "./limits.ts";
+import { adminOps } from "./routes-admin.ts";
+import { ContactStore, type PropertyDefinition } from "./store.ts";
+import { WebhookSender } from "./webhook-sender.ts";
+
+export type { FaultSpec } from "./limits.ts";
+export type { PropertyDefinition } from "./store.ts";
+
+export const DEFAULT_HUBSPOT_SANDBOX_TOKEN = "pat-sandbox-00000000-0000-4000-8000-000000000000";
+export const DEFAULT_HUBSPOT_SANDBOX_CLIENT_SECRET = "sandbox-client-secret";
+
+export interface HubspotSandboxOptions {
+  /** Default 4010; 0 picks a free port. */
+  port?: number;
+  host?: "127.0.0.1";
+  accessToken?: string;
+  /** Signs webhook deliveries (v3). */
+  clientSecret?: string;
+  portalId?: number;
+  appId?: number;
+  webhookUrl?: string | null;
+  /** General rolling limit over all API calls; default 190 per 10,000 ms. */
+  rateLimit?: { requests: number; perMs: number };
+  /** Search requests per rolling second; default 5. */
+  searchPerSecond?: number;
+  /** Contacts inserted silently (no webhooks), backdated 1 ms apart, oldest first. */
+  seed?: Array<Record<string, string>>;
+  /** Give every seeded contact this one createdate/lastmodifieddate (like a bulk import). */
+  seedModifiedAt?: number;
+  /** Custom properties beyond the built-in catalog. */
+  extraProperties?: Record<string, PropertyDefinition>;
+  webhookBatchDelayMs?: number;
+  webhookRetryBaseMs?: number;
+}
+
+export interface RunningHubspotSandbox extends RunningSandbox {
+  readonly port: number;
+  readonly clientSecret: string;
+  readonly portalId: number;
+  /** Like a user in the HubSpot UI: fires webhooks with changeSource CRM_UI. */
+  createContact(properties: Record<string, string>): Record<string, unknown>;
+  updateContact(id: string, properties: Record<string, string>): Record<string, unknown>;
+  deleteContact(id: string): boolean;
+  /** Reads without counting as an API call. */
+  getContact(id: string): Record<string, unknown> | undefined;
+  contactCount(): number;
+  injectFault(fault: FaultSpec): void;
+  clearFaults(): void;
+}
+
+function unwrap<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof HttpError) {
+      const body = error.body as { message?: string };
+      throw new Error(`HubSpot sandbox ${error.status}: ${body.message ?? ""}`);
+    }
+    throw error;
+  }
+}
+
+export async function startHubspotSandbox(
+  options: HubspotSandboxOptions = {},
+): Promise<RunningHubspotSandbox> {
+  const host = options.host ?? "127.0.0.1";
+  const accessToken = options.accessToken ?? DEFAULT_HUBSPOT_SANDBOX_TOKEN;
+  const clientSecret = options.clientSecret ?? DEFAULT_HUBSPOT_SANDBOX_CLIENT_SECRET;
+  const portalId = options.portalId ?? 62515;
+  const store = new ContactStore(options.extraProperties);
+  const seed = options.seed ?? [];
+  const seedStart = Date.now() - seed.length - 1;
+  seed.forEach((properties, index) => {
+    store.create(properties, "INTEGRATION", {
+      silent: true,
+      at: options.seedModifiedAt ?? seedStart + index,
+    });
+  });
+  const sender = new WebhookSender({
+    url: options.webhookUrl ?? null,
+    clientSecret,
+    portalId,
+    appId: options.appId ?? 54321,
+    batchDelayMs: options.webhookBatchDelayMs ?? 50,
+    retryBaseMs: options.webhookRetryBaseMs ?? 1000,
+  });
+  store.onChange((change) => sender.enqueue(change));
+  const log: SandboxRequestLogEntry[] = [];
+  const state: SandboxState = {
+    store,
+    sender,
+    accessToken,
+    general: new RollingWindow(
+      options.rateLimit?.requests ?? 190,
+      options.rateLimit?.perMs ?? 10_000,
+    ),
+    search: new RollingWindow(options.searchPerSecond ?? 5, 1000),
+    faults: new FaultInjector(),
+    log,
+  };
+  const app = createSandboxApp(state);
+  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>(
+    (resolve, reject) => {
+      const server = serve(
+        {
+          fetch: app.fetch,
+          port: options.port ?? 4010,
+          hostname: host,
+          overrideGlobalObjects: false,
+        },
+        (info: AddressInfo) => resolve({ server, port: info.port }),
+      );
+      server.once("error", reject);
+    },
+  );
+  const ops = adminOps(state);
+  const baseUrl = `http://${host}:${port}`;
+  return {
+    baseUrl,
+    port,
+    accessToken,
+    clientSecret,
+    portalId,
+    setWebhookTarget: (url) => sender.setUrl(url),
+    requests: () => log.map((entry) => ({ ...entry })),
+    clearRequests: () => {
+      log.length = 0;
+    },
+    webhooksIdle: () => sender.idle(),
+    createContact: (properties) => unwrap(() => ops.createContact(properties)),
+    updateContact: (id, properties) => unwrap(() => ops.updateContact(id, properties)),
+    deleteContact: (id) => ops.deleteContact(id),
+    getContact: (id) => ops.getContact(id),
+    contactCount: () => store.size,
+    injectFault: (fault) => unwrap(() => ops.injectFault(fault)),
+    clearFaults: () => state.faults.clear(),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        sender.close();
+        server.close((error) => (error ? reject(error) : resolve()));
+        if ("closeAllConnections" in server) server.closeAllConnections();
+      }),
+  };
+}

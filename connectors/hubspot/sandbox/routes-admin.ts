@@ -1,0 +1,115 @@
+/**
+ * The simulator's own admin surface under /_sandbox (no auth, not in the request log):
+ * act like a user in the HubSpot UI (changes fire webhooks with changeSource CRM_UI), inject
+ * faults, read the request log, point webhooks somewhere.
+ */
+import type { Hono } from "hono";
+import { HttpError, readJson, type SandboxState, toApiObject } from "./app.ts";
+import { conflict, notFound, propertyValidation, validation } from "./errors.ts";
+import type { FaultSpec } from "./limits.ts";
+import { propertiesOf } from "./routes-objects.ts";
+import { ConflictError, type StoredContact } from "./store.ts";
+
+/** Everything the contact has, as the UI would show it. */
+export function fullObject(contact: StoredContact): Record<string, unknown> {
+  return toApiObject(contact, Object.keys(contact.properties));
+}
+
+export interface AdminOps {
+  createContact(properties: Record<string, string>): Record<string, unknown>;
+  updateContact(id: string, properties: Record<string, string>): Record<string, unknown>;
+  deleteContact(id: string): boolean;
+  getContact(id: string): Record<string, unknown> | undefined;
+  injectFault(fault: FaultSpec): void;
+}
+
+export function adminOps(state: SandboxState): AdminOps {
+  const guard = (properties: Record<string, unknown>) => {
+    const issues = state.store.validate(properties);
+    if (issues.length > 0) throw new HttpError(400, propertyValidation(issues));
+  };
+  const conflicts = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (error) {
+      if (error instanceof ConflictError) throw new HttpError(409, conflict(error.existingId));
+      throw error;
+    }
+  };
+  return {
+    createContact(properties) {
+      guard(properties);
+      return fullObject(conflicts(() => state.store.create(properties, "CRM_UI")));
+    },
+    updateContact(id, properties) {
+      guard(properties);
+      if (!state.store.get(id)) throw new HttpError(404, notFound());
+      return fullObject(conflicts(() => state.store.update(id, properties, "CRM_UI")));
+    },
+    deleteContact: (id) => state.store.archive(id, "CRM_UI"),
+    getContact(id) {
+      const contact = state.store.get(id);
+      return contact ? fullObject(contact) : undefined;
+    },
+    injectFault(fault) {
+      try {
+        state.faults.add(fault);
+      } catch (error) {
+        throw new HttpError(400, validation((error as Error).message));
+      }
+    },
+  };
+}
+
+export function registerAdminRoutes(app: Hono, state: SandboxState): void {
+  const ops = adminOps(state);
+
+  app.get("/_sandbox/requests", (c) => c.json({ results: state.log }, 200));
+  app.delete("/_sandbox/requests", (c) => {
+    state.log.length = 0;
+    return c.body(null, 204);
+  });
+
+  app.post("/_sandbox/faults", async (c) => {
+    const body = await readJson(c);
+    ops.injectFault({
+      status: Number(body.status),
+      times: body.times === undefined ? 1 : Number(body.times),
+      method: typeof body.method === "string" ? body.method : undefined,
+      pathPrefix: typeof body.pathPrefix === "string" ? body.pathPrefix : undefined,
+    });
+    return c.body(null, 204);
+  });
+  app.delete("/_sandbox/faults", (c) => {
+    state.faults.clear();
+    return c.body(null, 204);
+  });
+
+  app.post("/_sandbox/contacts", async (c) => {
+    const properties = propertiesOf(await readJson(c)) as Record<string, string>;
+    return c.json(ops.createContact(properties), 201);
+  });
+  app.get("/_sandbox/contacts/:id", (c) => {
+    const contact = ops.getContact(c.req.param("id"));
+    if (!contact) throw new HttpError(404, notFound());
+    return c.json(contact, 200);
+  });
+  app.patch("/_sandbox/contacts/:id", async (c) => {
+    const properties = propertiesOf(await readJson(c)) as Record<string, string>;
+    return c.json(ops.updateContact(c.req.param("id"), properties), 200);
+  });
+  app.delete("/_sandbox/contacts/:id", (c) => {
+    if (!ops.deleteContact(c.req.param("id"))) throw new HttpError(404, notFound());
+    return c.body(null, 204);
+  });
+
+  app.put("/_sandbox/webhook", async (c) => {
+    const body = await readJson(c);
+    const url = body.url;
+    if (url !== null && typeof url !== "string") {
+      throw new HttpError(400, validation("url must be a string or null"));
+    }
+    state.sender.setUrl(url);
+    return c.body(null, 204);
+  });
+}

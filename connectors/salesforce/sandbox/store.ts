@@ -1,0 +1,287 @@
+/**
+ * The in-memory org: Lead and Contact records, validation with the real status codes, a
+ * strictly increasing SystemModstamp, and a change hook the Outbound Message queue uses.
+ */
+import {
+  createIdFactory,
+  type FieldValue,
+  fieldDef,
+  KEY_PREFIX,
+  looksLikeId,
+  REQUIRED_FIELDS,
+  type SObjectType,
+  type StoredRecord,
+  sameId,
+} from "./schema.ts";
+
+export interface RecordError {
+  statusCode: string;
+  message: string;
+  fields: string[];
+}
+
+/** A request-level failure (the whole call answers 400 with `[{message, errorCode}]`). */
+export class RequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly errorCode: string,
+    message: string,
+    readonly fields?: string[],
+  ) {
+    super(message);
+  }
+}
+
+export type WriteOutcome =
+  | { ok: true; id: string; created: boolean }
+  | { ok: false; errors: RecordError[] };
+
+export type ChangeListener = (type: SObjectType, record: StoredRecord) => void;
+
+const EMAIL = /^[^\s@"(),:;<>[\\\]]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9-]+)+$/;
+
+export class OrgStore {
+  private readonly records: Record<SObjectType, Map<string, StoredRecord>> = {
+    Lead: new Map(),
+    Contact: new Map(),
+  };
+  private readonly deleted = new Set<string>();
+  private readonly newId = createIdFactory();
+  private lastStamp = 0;
+  onChange: ChangeListener = () => {};
+
+  private seedClock: number | null = null;
+
+  /** Runs the seeding with stamps 1 ms apart ending before now: no seeded record looks modified in the future. */
+  backdated(records: number, seed: () => void): void {
+    this.seedClock = Date.now() - records - 1;
+    try {
+      seed();
+    } finally {
+      this.lastStamp = this.seedClock;
+      this.seedClock = null;
+    }
+  }
+
+  /** Monotonic clock: never two writes in the same millisecond, never backwards. */
+  private stamp(): number {
+    if (this.seedClock !== null) return ++this.seedClock;
+    this.lastStamp = Math.max(Date.now(), this.lastStamp + 1);
+    return this.lastStamp;
+  }
+
+  all(type: SObjectType): StoredRecord[] {
+    return [...this.records[type].values()];
+  }
+
+  get(type: SObjectType, id: string): StoredRecord | undefined {
+    const direct = this.records[type].get(id);
+    if (direct || id.length !== 15) return direct;
+    for (const [key, rec] of this.records[type]) if (sameId(key, id)) return rec;
+    return undefined;
+  }
+
+  /**
+   * Checks names and types of incoming fields; an unknown field or a value of the wrong
+   * JSON type fails the whole request, as the REST deserializer does.
+   */
+  normalize(type: SObjectType, fields: Record<string, unknown>): StoredRecord {
+    const out: StoredRecord = {};
+    for (const [name, raw] of Object.entries(fields)) {
+      if (name === "attributes") continue;
+      const def = fieldDef(type, name);
+      if (!def) {
+        throw new RequestError(
+          400,
+          "INVALID_FIELD",
+          `No such column '${name}' on sobject of type ${type}`,
+        );
+      }
+      out[def.name] = coerce(def.type, def.name, raw);
+    }
+    return out;
+  }
+
+  private validate(type: SObjectType, changes: StoredRecord, merged: StoredRecord): RecordError[] {
+    const errors: RecordError[] = [];
+    const readOnly = Object.keys(changes).filter((n) => !fieldDef(type, n)?.writable);
+    if (readOnly.length > 0) {
+      errors.push({
+        statusCode: "INVALID_FIELD_FOR_INSERT_UPDATE",
+        message: `Unable to create/update fields: ${readOnly.join(", ")}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+        fields: readOnly,
+      });
+      return errors;
+    }
+    const missing = REQUIRED_FIELDS[type].filter((n) => {
+      const v = merged[n];
+      return v === null || v === undefined || (typeof v === "string" && v.trim() === "");
+    });
+    if (missing.length > 0) {
+      errors.push({
+        statusCode: "REQUIRED_FIELD_MISSING",
+        message: `Required fields are missing: [${missing.join(", ")}]`,
+        fields: missing,
+      });
+    }
+    for (const [name, value] of Object.entries(changes)) {
+      const def = fieldDef(type, name)!;
+      if (typeof value === "string" && def.length && value.length > def.length) {
+        errors.push({
+          statusCode: "STRING_TOO_LONG",
+          message: `${def.label}: data value too large: ${value.slice(0, 40)} (max length=${def.length})`,
+          fields: [def.name],
+        });
+      }
+      if (def.type === "email" && typeof value === "string" && value !== "" && !EMAIL.test(value)) {
+        errors.push({
+          statusCode: "INVALID_EMAIL_ADDRESS",
+          message: `${def.label}: invalid email address: ${value}`,
+          fields: [def.name],
+        });
+      }
+    }
+    return errors;
+  }
+
+  /** Validates a create; `commit` false checks only (used by allOrNone). */
+  create(type: SObjectType, changes: StoredRecord, commit = true): WriteOutcome {
+    const base: StoredRecord = { HasOptedOutOfEmail: false, DoNotCall: false };
+    if (type === "Lead")
+      Object.assign(base, { Status: "Open - Not Contacted", IsConverted: false });
+    const merged = { ...base, ...emptyToNull(changes) };
+    const errors = this.validate(type, changes, merged);
+    if (errors.length > 0) return { ok: false, errors };
+    if (!commit) return { ok: true, id: "", created: true };
+    const now = this.stamp();
+    const id = this.newId(KEY_PREFIX[type]);
+    const record: StoredRecord = {
+      ...merged,
+      Id: id,
+      Name: fullName(merged),
+      CreatedDate: now,
+      LastModifiedDate: now,
+      SystemModstamp: now,
+    };
+    this.records[type].set(id, record);
+    this.onChange(type, record);
+    return { ok: true, id, created: true };
+  }
+
+  update(type: SObjectType, id: string, changes: StoredRecord, commit = true): WriteOutcome {
+    const current = looksLikeId(id) ? this.get(type, id) : undefined;
+    if (!current) return { ok: false, errors: [this.missingError(type, id)] };
+    const merged = { ...current, ...emptyToNull(changes) };
+    const errors = this.validate(type, changes, merged);
+    if (errors.length > 0) return { ok: false, errors };
+    if (type === "Lead" && current.IsConverted === true) {
+      return {
+        ok: false,
+        errors: [
+          {
+            statusCode: "CANNOT_UPDATE_CONVERTED_LEAD",
+            message: "cannot reference converted lead",
+            fields: [],
+          },
+        ],
+      };
+    }
+    const realId = current.Id as string;
+    if (!commit) return { ok: true, id: realId, created: false };
+    const now = this.stamp();
+    const record = {
+      ...merged,
+      Name: fullName(merged),
+      LastModifiedDate: now,
+      SystemModstamp: now,
+    };
+    this.records[type].set(realId, record);
+    this.onChange(type, record);
+    return { ok: true, id: realId, created: false };
+  }
+
+  delete(type: SObjectType, id: string, commit = true): WriteOutcome {
+    const current = looksLikeId(id) ? this.get(type, id) : undefined;
+    if (!current) return { ok: false, errors: [this.missingError(type, id)] };
+    const realId = current.Id as string;
+    if (commit) {
+      this.records[type].delete(realId);
+      this.deleted.add(realId);
+    }
+    return { ok: true, id: realId, created: false };
+  }
+
+  /** Marks a Lead converted (what Lead Convert does to the lead record itself). */
+  markConverted(id: string): boolean {
+    const lead = this.get("Lead", id);
+    if (!lead) return false;
+    const now = this.stamp();
+    this.records.Lead.set(lead.Id as string, {
+      ...lead,
+      IsConverted: true,
+      LastModifiedDate: now,
+      SystemModstamp: now,
+    });
+    return true;
+  }
+
+  missingError(type: SObjectType, id: string): RecordError {
+    if (!looksLikeId(id)) {
+      return {
+        statusCode: "MALFORMED_ID",
+        message: `${type} ID: id value of incorrect type: ${id}`,
+        fields: ["Id"],
+      };
+    }
+    if ([...this.deleted].some((d) => sameId(d, id))) {
+      return { statusCode: "ENTITY_IS_DELETED", message: "entity is deleted", fields: [] };
+    }
+    return {
+      statusCode: "INVALID_CROSS_REFERENCE_KEY",
+      message: "invalid cross reference id",
+      fields: [],
+    };
+  }
+}
+
+function emptyToNull(fields: StoredRecord): StoredRecord {
+  const out: StoredRecord = {};
+  for (const [k, v] of Object.entries(fields)) out[k] = v === "" ? null : v;
+  return out;
+}
+
+function fullName(r: StoredRecord): string {
+  return [r.FirstName, r.LastName].filter((v) => typeof v === "string" && v !== "").join(" ");
+}
+
+function coerce(type: string, name: string, raw: unknown): FieldValue {
+  if (raw === null || raw === undefined) return null;
+  const fail = (): never => {
+    throw new RequestError(
+      400,
+      "JSON_PARSER_ERROR",
+      `Cannot deserialize instance of ${type} from ${typeof raw} value for field ${name}`,
+    );
+  };
+  switch (type) {
+    case "boolean":
+      if (typeof raw === "boolean") return raw;
+      if (raw === "true" || raw === "false") return raw === "true";
+      return fail();
+    case "int":
+    case "double": {
+      const n = typeof raw === "number" ? raw : typeof raw === "string" ? Number(raw) : Number.NaN;
+      if (typeof raw === "string" && raw.trim() === "") return null;
+      if (!Number.isFinite(n)) return fail();
+      return type === "int" ? Math.trunc(n) : n;
+    }
+    case "datetime": {
+      const ms = typeof raw === "string" ? Date.parse(raw) : Number.NaN;
+      return Number.isNaN(ms) ? fail() : ms;
+    }
+    default:
+      if (typeof raw === "string") return raw;
+      if (typeof raw === "number" || typeof raw === "boolean") return String(raw);
+      return fail();
+  }
+}

@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createLogger } from "../../src/logger.ts";
+import { loadConfig } from "../../src/runtime/config.ts";
+import { type HubOptions, startHub } from "../../src/runtime/hub.ts";
+import { MAPPINGS_DIR } from "./mappings.ts";
+
+export interface TestHubOptions {
+  /** Fake people seeded into the simulators (default none). */
+  people?: number;
+  env?: Record<string, string>;
+  sandbox?: HubOptions["sandbox"];
+  /** Reuse a store file (restart tests). */
+  dbPath?: string;
+}
+
+/** A real hub on a loopback port with a temp SQLite file and (unless env says otherwise) both simulators. */
+export async function startTestHub(options: TestHubOptions = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "tsunagu-test-"));
+  const config = loadConfig({
+    PORT: "0",
+    TSUNAGU_DB: options.dbPath ?? join(dir, "hub.db"),
+    TSUNAGU_MAPPINGS: MAPPINGS_DIR,
+    TSUNAGU_SANDBOX_PEOPLE: String(options.people ?? 0),
+    TSUNAGU_SANDBOX_HUBSPOT_PORT: "0",
+    TSUNAGU_SANDBOX_SALESFORCE_PORT: "0",
+    ...options.env,
+  });
+  const hub = await startHub(config, {
+    logger: createLogger({ silent: true }),
+    schedule: false,
+    sandbox: {
+      hubspot: { webhookRetryBaseMs: 50, ...options.sandbox?.hubspot },
+      salesforce: { outboundRetryBaseMs: 50, ...options.sandbox?.salesforce },
+    },
+  });
+  const api = async (path: string, init: RequestInit & { json?: unknown } = {}) => {
+    const { json, ...rest } = init;
+    const response = await fetch(`${hub.url}${path}`, {
+      ...rest,
+      headers: {
+        authorization: `Bearer ${config.adminToken}`,
+        "content-type": "application/json",
+        ...rest.headers,
+      },
+      ...(json !== undefined ? { body: JSON.stringify(json), method: rest.method ?? "POST" } : {}),
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: text ? JSON.parse(text) : undefined,
+    };
+  };
+  return {
+    hub,
+    config,
+    api,
+    dir,
+    async close() {
+      await hub.close();
+      if (!options.dbPath) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type TestHub = Awaited<ReturnType<typeof startTestHub>>;
+
+/** Polls until `probe` returns a value (not undefined/false) or the time runs out. */
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`waitFor: condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Waits until the simulators have nothing to deliver and the hub has nothing to process. */
+export async function settle(t: TestHub) {
+  for (let i = 0; i < 5; i++) {
+    await Promise.all([
+      t.hub.sandboxes.hubspot?.webhooksIdle(),
+      t.hub.sandboxes.salesforce?.webhooksIdle(),
+    ]);
+    await t.hub.engine.idle();
+    const inbox = await t.hub.store.inbox.countByStatus();
+    if (!inbox.pending) {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const again = await t.hub.store.inbox.countByStatus();
+      if (!again.pending && (again.done ?? 0) === (inbox.done ?? 0)) return;
+    }
+  }
+}
+
+const WRITE = /^(POST|PATCH|PUT|DELETE)$/;
+/** API writes a simulator has served (searches and batch reads are POSTs too, so they are excluded). */
+export function writeCount(requests: { method: string; path: string }[]): number {
+  return requests.filter(
+    (r) => WRITE.test(r.method) && !/\/(search|batch\/read)$|\/query/.test(r.path.split("?")[0]!),
+  ).length;
+}
