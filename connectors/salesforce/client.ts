@@ -10,30 +10,33 @@ import { Connection, type HttpRequest } from "jsforce";
 import { createLimiter, type Limiter } from "../shared/limiter.ts";
 import { parseRetryAfter, type RetryDecision, withRetry } from "../shared/retry.ts";
 import { SalesforceApiErrorBody } from "./api-types.ts";
+import {
+  createTokenSource,
+  requestClientCredentialsToken,
+  type SalesforceAuth,
+  type TokenSource,
+  validateClientCredentials,
+} from "./auth.ts";
+import { SalesforceApiError, SalesforceAuthError } from "./errors.ts";
 
-export interface SalesforceClientConfig {
-  instanceUrl: string;
-  accessToken: string;
+export { SalesforceApiError, SalesforceAuthError } from "./errors.ts";
+
+/**
+ * How to authenticate: a fixed access token (session id) for a known instance, or OAuth
+ * client credentials (`auth`), fetched on the first call and renewed once per call on
+ * 401 INVALID_SESSION_ID.
+ */
+export type SalesforceCredentials =
+  | { instanceUrl: string; accessToken: string; auth?: undefined }
+  | { auth: SalesforceAuth; instanceUrl?: undefined; accessToken?: undefined };
+
+export type SalesforceClientConfig = SalesforceCredentials & {
   version?: string;
   rateLimit?: { requests: number; perMs: number; concurrency: number };
   /** Per-request timeout; jsforce's default is 30 minutes. */
   requestTimeoutMs?: number;
   retry?: { attempts?: number; baseMs?: number; maxMs?: number };
-}
-
-/** An HTTP error answer from Salesforce, with the status jsforce would have dropped. */
-export class SalesforceApiError extends Error {
-  override name = "SalesforceApiError";
-  constructor(
-    readonly status: number,
-    readonly errorCode: string,
-    message: string,
-    readonly fields: string[] = [],
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
-}
+};
 
 const NETWORK_CODES = new Set([
   "ECONNRESET",
@@ -87,6 +90,12 @@ export function classifySalesforceError(
   error: unknown,
   options: { idempotent?: boolean } = {},
 ): RetryDecision {
+  if (error instanceof SalesforceAuthError) {
+    // The API request was not sent yet, so even a create can be retried after a network error.
+    return error.status === 0 || error.status >= 500 || error.status === 429
+      ? { retry: true, afterMs: error.retryAfterMs }
+      : { retry: false };
+  }
   if (error instanceof SalesforceApiError) {
     if (error.errorCode === "REQUEST_LIMIT_EXCEEDED") {
       return isDailyLimit(error) ? { retry: false } : { retry: true, afterMs: error.retryAfterMs };
@@ -165,7 +174,21 @@ function installSingleRetryLayer(conn: Connection, timeoutMs: number): void {
   conn._transport = wrapper as unknown as typeof inner;
 }
 
+/** The access token was rejected (expired, revoked, or the session was logged out). */
+export function isInvalidSession(error: unknown): boolean {
+  return (
+    error instanceof SalesforceApiError &&
+    !(error instanceof SalesforceAuthError) &&
+    error.status === 401 &&
+    error.errorCode === "INVALID_SESSION_ID"
+  );
+}
+
 export interface SalesforceClient {
+  /**
+   * The jsforce connection. With `auth` it has no token until the first `call` (use
+   * `call`, which also renews the token).
+   */
   readonly conn: Connection;
   /** Runs one API call through the limiter with our retry policy. */
   call<T>(fn: (conn: Connection) => Promise<T>, options?: { idempotent?: boolean }): Promise<T>;
@@ -174,25 +197,67 @@ export interface SalesforceClient {
 }
 
 export function createSalesforceClient(config: SalesforceClientConfig): SalesforceClient {
+  const version = config.version ?? "62.0";
+  const timeoutMs = config.requestTimeoutMs ?? 120_000;
+  const auth = config.auth;
+  if (auth && config.accessToken)
+    throw new Error("Salesforce config: give either accessToken or auth, not both");
+  if (auth && auth.kind !== "client_credentials")
+    throw new Error(`Salesforce config: unsupported auth kind ${String(auth.kind)}`);
+  if (auth) validateClientCredentials(auth);
+  // jsforce gets no OAuth client and no refreshFn, so it never refreshes by itself (its
+  // refresh re-sends without bound and would be a second retry layer); we do it in `call`.
   const conn = new Connection({
-    instanceUrl: config.instanceUrl,
-    accessToken: config.accessToken,
-    version: config.version ?? "62.0",
+    instanceUrl: auth ? auth.loginUrl.replace(/\/+$/, "") : config.instanceUrl,
+    ...(auth ? {} : { accessToken: config.accessToken }),
+    version,
   });
-  installSingleRetryLayer(conn, config.requestTimeoutMs ?? 120_000);
+  installSingleRetryLayer(conn, timeoutMs);
+  const tokens: TokenSource | undefined = auth
+    ? createTokenSource(
+        () => requestClientCredentialsToken(auth, timeoutMs),
+        (session) => {
+          // jsforce reads both on every request; no need to rebuild the Connection.
+          conn.instanceUrl = session.instanceUrl;
+          conn.accessToken = session.accessToken;
+        },
+      )
+    : undefined;
   // 25 concurrent long (>20 s) requests per org; stay well under it, and cap bursts.
   const limiter: Limiter = createLimiter(
     config.rateLimit ?? { requests: 50, perMs: 1000, concurrency: 10 },
   );
   return {
     conn,
-    call: (fn, options = {}) =>
-      withRetry(() => limiter.schedule(() => fn(conn)), {
+    call: <T>(fn: (conn: Connection) => Promise<T>, options: { idempotent?: boolean } = {}) => {
+      let renewed = false;
+      const attempt = async (): Promise<T> => {
+        if (!tokens) return limiter.schedule(() => fn(conn));
+        await tokens.session();
+        let used: string | undefined;
+        const send = () =>
+          limiter.schedule(() => {
+            used = conn.accessToken ?? undefined;
+            return fn(conn);
+          });
+        try {
+          return await send();
+        } catch (error) {
+          // A 401 is refused before anything is processed, so repeating (even a create) is
+          // safe; once per call, so a token the API keeps refusing surfaces at once.
+          if (renewed || !isInvalidSession(error)) throw error;
+          renewed = true;
+          await tokens.refresh(used);
+          return await send();
+        }
+      };
+      return withRetry(attempt, {
         attempts: config.retry?.attempts ?? 5,
         baseMs: config.retry?.baseMs ?? 500,
         maxMs: config.retry?.maxMs ?? 30_000,
         classify: (error) => classifySalesforceError(error, options),
-      }),
+      });
+    },
     apiUsage: () => {
       const usage = conn.limitInfo?.apiUsage;
       return usage ? { used: usage.used, limit: usage.limit } : undefined;

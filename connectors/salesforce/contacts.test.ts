@@ -2,14 +2,18 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { SourceRecord, WriteOp } from "../contract.ts";
-import { createSalesforceConnector, type SalesforceConnectorConfig } from "./index.ts";
+import {
+  createSalesforceConnector,
+  type SalesforceConnectorConfig,
+  type SalesforceConnectorOptions,
+} from "./index.ts";
 import { type RunningSalesforceSandbox, startSalesforceSandbox } from "./sandbox/index.ts";
 import { outboundAck, parseOutboundMessage, sameOrgId, soapFault } from "./webhooks.ts";
 
 const SEEDED = 5000;
 let sandbox: RunningSalesforceSandbox;
 let config: SalesforceConnectorConfig;
-const connector = (overrides: Partial<SalesforceConnectorConfig> = {}) =>
+const connector = (overrides: Partial<SalesforceConnectorOptions> = {}) =>
   createSalesforceConnector({ ...config, ...overrides });
 
 beforeAll(async () => {

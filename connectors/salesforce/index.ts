@@ -1,13 +1,23 @@
 /** The Salesforce connector: Lead and Contact over the REST API through jsforce. */
 import type { Connector } from "../contract.ts";
-import { createSalesforceClient, type SalesforceClient } from "./client.ts";
+import {
+  createSalesforceClient,
+  type SalesforceClient,
+  type SalesforceCredentials,
+} from "./client.ts";
 import { fetchByIds, findByEmails, pullChanges, write } from "./contacts.ts";
 
 export type SalesforceObject = "Lead" | "Contact";
 
-export interface SalesforceConnectorConfig {
-  instanceUrl: string;
-  accessToken: string;
+/**
+ * Either `{instanceUrl, accessToken}` (a fixed session; a 401 is final) or
+ * `{auth: {kind: "client_credentials", loginUrl, clientId, clientSecret}}` (token fetched on
+ * the first call, renewed once per call on 401 INVALID_SESSION_ID).
+ */
+export type SalesforceConnectorConfig = SalesforceCredentials & SalesforceConnectorOptions;
+
+/** Everything but the credentials. */
+export interface SalesforceConnectorOptions {
   /** API version (default "62.0"; sObject Collections need 42.0+). */
   version?: string;
   objects: SalesforceObject[];
@@ -46,5 +56,11 @@ export function createSalesforceConnector(config: SalesforceConnectorConfig): Sa
   };
 }
 
-export { classifySalesforceError, SalesforceApiError } from "./client.ts";
+export type { SalesforceAuth, SalesforceClientCredentials } from "./auth.ts";
+export {
+  classifySalesforceError,
+  SalesforceApiError,
+  SalesforceAuthError,
+  type SalesforceCredentials,
+} from "./client.ts";
 export { outboundAck, parseOutboundMessage, sameOrgId, soapFault } from "./webhooks.ts";

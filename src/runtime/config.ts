@@ -1,4 +1,8 @@
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
+
+/** The mappings shipped with the hub, wherever it is started from. */
+const SHIPPED_MAPPINGS = fileURLToPath(new URL("../../mappings", import.meta.url));
 
 const optional = z.string().trim().min(1).optional();
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
@@ -11,7 +15,7 @@ const EnvSchema = z.object({
   TSUNAGU_ADMIN_TOKEN: optional,
   TSUNAGU_SYNC_CRON: z.string().default("*/5 * * * *"),
   TSUNAGU_PUBLIC_URL: z.url().optional(),
-  TSUNAGU_MAPPINGS: z.string().default("./mappings"),
+  TSUNAGU_MAPPINGS: z.string().default(SHIPPED_MAPPINGS),
   TSUNAGU_SANDBOX_PEOPLE: z.coerce.number().int().min(0).max(100_000).default(60),
   TSUNAGU_SANDBOX_HUBSPOT_PORT: port(4010),
   TSUNAGU_SANDBOX_SALESFORCE_PORT: port(4011),

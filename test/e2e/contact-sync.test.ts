@@ -138,4 +138,39 @@ describe("contact sync HubSpot <-> Salesforce through the hub", () => {
     await settle(t);
     expect(writeCount(hs.requests()) + writeCount(sf.requests())).toBe(before);
   });
+
+  it("logs carry no personal data or secrets", async () => {
+    // A rejected webhook and a failing write both log; neither may echo what they carried.
+    await fetch(`${t.hub.url}/webhooks/hubspot`, {
+      method: "POST",
+      body: '[{"email":"leak@example.com"}]',
+    });
+    t.hub.sandboxes.salesforce!.injectFault({
+      status: 500,
+      times: 50,
+      method: "POST",
+      pathPrefix: "/services/data",
+    });
+    t.hub.sandboxes.hubspot!.createContact({
+      email: "private.person@example.com",
+      lastname: "Private",
+      phone: "+81 3 1234 5678",
+    });
+    await waitFor(async () => (await t.api("/v1/dead-letters")).body.results.length > 0, 30_000);
+    t.hub.sandboxes.salesforce!.clearFaults();
+    const logs = t.logs.join("\n");
+    expect(t.logs.length).toBeGreaterThan(0);
+    for (const secret of [
+      "@example.com",
+      "@navy.example",
+      "Private",
+      "1234 5678",
+      t.hub.sandboxes.hubspot!.accessToken,
+      t.hub.sandboxes.hubspot!.clientSecret,
+      t.hub.sandboxes.salesforce!.accessToken,
+      t.config.adminToken,
+    ]) {
+      expect(logs).not.toContain(secret);
+    }
+  });
 });

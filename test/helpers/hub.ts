@@ -27,8 +27,9 @@ export async function startTestHub(options: TestHubOptions = {}) {
     TSUNAGU_SANDBOX_SALESFORCE_PORT: "0",
     ...options.env,
   });
+  const logs: string[] = [];
   const hub = await startHub(config, {
-    logger: createLogger({ silent: true }),
+    logger: createLogger({ write: (line) => logs.push(line) }),
     schedule: false,
     sandbox: {
       hubspot: { webhookRetryBaseMs: 50, ...options.sandbox?.hubspot },
@@ -58,6 +59,8 @@ export async function startTestHub(options: TestHubOptions = {}) {
     config,
     api,
     dir,
+    /** Every line the hub logged, for asserting what never appears there. */
+    logs,
     async close() {
       await hub.close();
       if (!options.dbPath) rmSync(dir, { recursive: true, force: true });
