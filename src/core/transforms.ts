@@ -76,9 +76,19 @@ function toBoolean(value: FieldValue, direction: Direction): FieldValue {
 function toE164(value: FieldValue, defaultCountry: string | undefined): FieldValue {
   const text = String(value).trim();
   if (text === "") return null;
+  const key = `${defaultCountry ?? ""}|${text}`;
+  const cached = phoneCache.get(key);
+  if (cached !== undefined) return cached;
   const parsed = parsePhoneNumberFromString(text, defaultCountry as CountryCode | undefined);
-  return parsed?.isValid() ? parsed.number : text;
+  const result = parsed?.isValid() ? parsed.number : text;
+  // Parsing is the costliest step of mapping, and every value is mapped in and out several times.
+  if (phoneCache.size >= PHONE_CACHE_SIZE) phoneCache.delete(phoneCache.keys().next().value!);
+  phoneCache.set(key, result);
+  return result;
 }
+
+const PHONE_CACHE_SIZE = 10_000;
+const phoneCache = new Map<string, string>();
 
 function mapValue(
   map: { in: Record<string, string>; out?: Record<string, string>; otherwise?: "keep" | "null" },

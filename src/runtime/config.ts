@@ -23,6 +23,7 @@ const EnvSchema = z.object({
   HUBSPOT_CLIENT_SECRET: optional,
   HUBSPOT_BASE_URL: z.url().default("https://api.hubapi.com"),
   HUBSPOT_REQUESTS_PER_10S: z.coerce.number().int().min(1).default(100),
+  HUBSPOT_SEARCH_PER_SECOND: z.coerce.number().int().min(1).default(5),
   SALESFORCE_INSTANCE_URL: z.url().optional(),
   SALESFORCE_ACCESS_TOKEN: optional,
   SALESFORCE_ORG_ID: optional,
@@ -31,6 +32,7 @@ const EnvSchema = z.object({
     .string()
     .regex(/^\d+\.\d$/)
     .default("62.0"),
+  SALESFORCE_REQUESTS_PER_SECOND: z.coerce.number().int().min(1).default(50),
   SALESFORCE_TARGET_OBJECT: z.enum(["Lead", "Contact"]).default("Lead"),
 });
 
@@ -41,12 +43,14 @@ export interface HubspotSettings {
   clientSecret: string;
   baseUrl: string;
   requestsPer10s: number;
+  searchPerSecond: number;
 }
 export interface SalesforceSettings {
   instanceUrl: string;
   accessToken: string;
   organizationId: string;
   apiVersion: string;
+  requestsPerSecond: number;
 }
 
 export interface HubConfig {
@@ -116,6 +120,7 @@ function hubspotSettings(env: Env): HubspotSettings {
     clientSecret: env.HUBSPOT_CLIENT_SECRET,
     baseUrl: env.HUBSPOT_BASE_URL.replace(/\/$/, ""),
     requestsPer10s: env.HUBSPOT_REQUESTS_PER_10S,
+    searchPerSecond: env.HUBSPOT_SEARCH_PER_SECOND,
   };
 }
 
@@ -134,5 +139,6 @@ function salesforceSettings(env: Env): SalesforceSettings {
     accessToken: env.SALESFORCE_ACCESS_TOKEN!,
     organizationId: env.SALESFORCE_ORG_ID!,
     apiVersion: env.SALESFORCE_API_VERSION,
+    requestsPerSecond: env.SALESFORCE_REQUESTS_PER_SECOND,
   };
 }

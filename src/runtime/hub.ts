@@ -61,12 +61,14 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
     clientSecret: sandboxes.hubspot!.clientSecret,
     baseUrl: sandboxes.hubspot!.baseUrl,
     requestsPer10s: 190,
+    searchPerSecond: 5,
   };
   const salesforce = config.salesforce ?? {
     instanceUrl: sandboxes.salesforce!.baseUrl,
     accessToken: sandboxes.salesforce!.accessToken,
     organizationId: sandboxes.salesforce!.organizationId,
     apiVersion: "62.0",
+    requestsPerSecond: 50,
   };
 
   const connectors = new Map<SystemName, Connector>([
@@ -81,6 +83,7 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
           perMs: 10_000,
           concurrency: 10,
         },
+        searchPerSecond: hubspot.searchPerSecond,
       }),
     ],
     [
@@ -89,6 +92,8 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
         instanceUrl: salesforce.instanceUrl,
         accessToken: salesforce.accessToken,
         version: salesforce.apiVersion,
+        // Salesforce publishes no per-second limit; this cap protects the daily allocation.
+        rateLimit: { requests: salesforce.requestsPerSecond, perMs: 1000, concurrency: 10 },
         objects: ["Lead", "Contact"],
         fields: {
           Lead: sourceFieldsToRead(mappings.get("salesforce", "Lead")!),

@@ -12,7 +12,50 @@ const chunks = <T>(items: T[], size = CHUNK): T[][] =>
     items.slice(i * size, (i + 1) * size),
   );
 
+/**
+ * Saving is the hot path of every batch: plain SQL prepared once, instead of a query
+ * built per row (building dominated backfill time). The same statements bind on D1.
+ */
+const SAVE_SQL = {
+  contact: `insert into contacts (id, golden, created_at, updated_at) values (?, ?, ?, ?)
+    on conflict (id) do update set golden = excluded.golden, updated_at = excluded.updated_at`,
+  dropLinks: "delete from links where contact_id = ?",
+  link: `insert into links (system, object, external_id, contact_id, observed, last_synced_at) values (?, ?, ?, ?, ?, ?)
+    on conflict (system, object, external_id) do update set contact_id = excluded.contact_id,
+    observed = excluded.observed, last_synced_at = excluded.last_synced_at`,
+  dropKeys: "delete from match_keys where contact_id = ?",
+  key: "insert or ignore into match_keys (kind, value, contact_id) values ('email', ?, ?)",
+};
+
 export function contactQueries(db: Db) {
+  const sqlite = db.$client;
+  const statements = Object.fromEntries(
+    Object.entries(SAVE_SQL).map(([name, text]) => [name, sqlite.prepare(text)]),
+  ) as Record<keyof typeof SAVE_SQL, import("better-sqlite3").Statement<unknown[]>>;
+  const saveAll = sqlite.transaction((list: Contact[]) => {
+    for (const contact of list) {
+      statements.contact.run(
+        contact.id,
+        JSON.stringify(contact.golden),
+        contact.createdAt,
+        contact.updatedAt,
+      );
+      statements.dropLinks.run(contact.id);
+      for (const link of contact.links) {
+        statements.link.run(
+          link.system,
+          link.object,
+          link.externalId,
+          contact.id,
+          JSON.stringify(link.observed),
+          link.lastSyncedAt,
+        );
+      }
+      statements.dropKeys.run(contact.id);
+      for (const value of emailKeys(contact)) statements.key.run(value, contact.id);
+    }
+  });
+
   function load(ids: string[]): Contact[] {
     if (ids.length === 0) return [];
     const rows = chunks(ids).flatMap((part) =>
@@ -103,45 +146,7 @@ export function contactQueries(db: Db) {
 
     /** Saves contacts with their links and match keys in one transaction. */
     async save(list: Contact[]): Promise<void> {
-      if (list.length === 0) return;
-      db.transaction((tx) => {
-        for (const contact of list) {
-          tx.insert(contacts)
-            .values({
-              id: contact.id,
-              golden: contact.golden,
-              createdAt: contact.createdAt,
-              updatedAt: contact.updatedAt,
-            })
-            .onConflictDoUpdate({
-              target: contacts.id,
-              set: { golden: contact.golden, updatedAt: contact.updatedAt },
-            })
-            .run();
-          tx.delete(links).where(eq(links.contactId, contact.id)).run();
-          for (const link of contact.links) {
-            const row = { ...link, contactId: contact.id };
-            tx.insert(links)
-              .values(row)
-              .onConflictDoUpdate({
-                target: [links.system, links.object, links.externalId],
-                set: {
-                  contactId: contact.id,
-                  observed: link.observed,
-                  lastSyncedAt: link.lastSyncedAt,
-                },
-              })
-              .run();
-          }
-          tx.delete(matchKeys).where(eq(matchKeys.contactId, contact.id)).run();
-          for (const value of emailKeys(contact)) {
-            tx.insert(matchKeys)
-              .values({ kind: "email", value, contactId: contact.id })
-              .onConflictDoNothing()
-              .run();
-          }
-        }
-      });
+      if (list.length > 0) saveAll(list);
     },
   };
 }

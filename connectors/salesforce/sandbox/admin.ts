@@ -1,7 +1,7 @@
 /**
  * The simulator's own admin surface under /_sandbox (not part of Salesforce, not counted
  * in the request log or the API usage): record edits "as a user in the UI", fault
- * injection, the request log and the Outbound Message endpoint.
+ * injection, the request log, session expiry and the Outbound Message endpoint.
  */
 import type { Context, Hono } from "hono";
 import { present } from "./present.ts";
@@ -35,6 +35,8 @@ export interface AdminApi {
   clearRequests(): void;
   outboundDeliveries(): unknown[];
   apiUsage(): { used: number; limit: number };
+  /** Expires every access token (issued and static): API calls answer 401 INVALID_SESSION_ID. */
+  expireSessions(): void;
 }
 
 /** The record as the admin API shows it (REST shape, all fields). */
@@ -71,6 +73,10 @@ export function registerAdminRoutes(app: Hono, api: AdminApi): void {
   });
   app.get("/_sandbox/outbound", (c) => c.json({ results: api.outboundDeliveries() }));
   app.get("/_sandbox/limits", (c) => c.json(api.apiUsage()));
+  app.post("/_sandbox/sessions/expire", (c) => {
+    api.expireSessions();
+    return c.body(null, 204);
+  });
   app.post("/_sandbox/faults", (c) =>
     run(c, async () => {
       const fault = (await c.req.json()) as Fault;

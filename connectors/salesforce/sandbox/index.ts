@@ -1,8 +1,11 @@
 /**
  * A local Salesforce org over real HTTP: the REST subset tsunagu uses (query, sObject and
  * sObject Collections), its error bodies, daily API usage in `Sforce-Limit-Info`, and
- * Outbound Messages on every create/edit. Point jsforce at it with
- * `new Connection({ instanceUrl: sandbox.baseUrl, accessToken: sandbox.accessToken, version: '62.0' })`.
+ * Outbound Messages on every create/edit, and the OAuth client-credentials token endpoint.
+ * Point jsforce at it with
+ * `new Connection({ instanceUrl: sandbox.baseUrl, accessToken: sandbox.accessToken, version: '62.0' })`,
+ * or get a token at `POST {baseUrl}/services/oauth2/token` with `sandbox.clientId` and
+ * `sandbox.clientSecret`. `expireSessions()` makes every token (the static one too) answer 401.
  */
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -10,6 +13,7 @@ import { Hono } from "hono";
 import type { RunningSandbox, SandboxRequestLogEntry } from "../../../src/sandbox/contract.ts";
 import { type AdminApi, AdminError, adminView, type Fault, registerAdminRoutes } from "./admin.ts";
 import { registerCollectionRoutes } from "./collections.ts";
+import { createSessionRegistry, registerOAuthRoutes } from "./oauth.ts";
 import { OutboundQueue } from "./outbound.ts";
 import { notFound, sfError } from "./present.ts";
 import { registerRestRoutes } from "./rest.ts";
@@ -21,11 +25,19 @@ export type { SObjectType } from "./schema.ts";
 
 export const DEFAULT_SANDBOX_TOKEN = "00D5g000004SbxQ!sandbox.salesforce.token";
 export const DEFAULT_ORGANIZATION_ID = to18("00D5g000004SbxQ");
+/** Consumer key and secret the token endpoint accepts unless others are configured. */
+export const DEFAULT_SANDBOX_CLIENT_ID = "3MVG9sandbox.tsunagu.ConsumerKey.client.credentials";
+export const DEFAULT_SANDBOX_CLIENT_SECRET = "5A1D0C9E7B3F4E2A8C6D1B0F9E8D7C6B5A4F3E2D1C0B9A8F";
+/** The Run As user of the client-credentials app (in the token answer's `id`). */
+const RUN_AS_USER_ID = to18("0055g000004SbxQ");
 
 export interface SalesforceSandboxOptions {
   port?: number;
   host?: "127.0.0.1";
   accessToken?: string;
+  /** Client-credentials app accepted by POST /services/oauth2/token. */
+  clientId?: string;
+  clientSecret?: string;
   organizationId?: string;
   webhookUrl?: string | null;
   dailyApiLimit?: number;
@@ -41,6 +53,8 @@ export interface RunningSalesforceSandbox
   extends RunningSandbox,
     Omit<AdminApi, "setWebhookTarget" | "requests" | "clearRequests"> {
   readonly organizationId: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
   /** Sets the API calls used today (e.g. to reach the daily limit in a test). */
   setApiUsage(used: number): void;
 }
@@ -71,6 +85,9 @@ export async function startSalesforceSandbox(
 ): Promise<RunningSalesforceSandbox> {
   const accessToken = options.accessToken ?? DEFAULT_SANDBOX_TOKEN;
   const organizationId = options.organizationId ?? DEFAULT_ORGANIZATION_ID;
+  const clientId = options.clientId ?? DEFAULT_SANDBOX_CLIENT_ID;
+  const clientSecret = options.clientSecret ?? DEFAULT_SANDBOX_CLIENT_SECRET;
+  const sessions = createSessionRegistry(accessToken, organizationId);
   const dailyLimit = options.dailyApiLimit ?? 100_000;
   let webhookUrl = options.webhookUrl ?? null;
   let baseUrl = "";
@@ -106,11 +123,36 @@ export async function startSalesforceSandbox(
     } finally {
       log.push({ method: c.req.method, path, status: c.res.status, at: Date.now() });
     }
-    c.header("Sforce-Limit-Info", `api-usage=${used}/${dailyLimit}`);
+    if (!path.startsWith("/services/oauth2/"))
+      c.header("Sforce-Limit-Info", `api-usage=${used}/${dailyLimit}`);
+  });
+  // Faults reach the token endpoint only when aimed at it (pathPrefix "/services/oauth2").
+  app.use("/services/oauth2/*", async (c, next) => {
+    const path = new URL(c.req.url).pathname;
+    const index = faults.findIndex(
+      (f) =>
+        (!f.method || f.method.toUpperCase() === c.req.method) &&
+        f.pathPrefix?.startsWith("/services/oauth2") &&
+        path.startsWith(f.pathPrefix),
+    );
+    if (index < 0) return next();
+    const fault = faults[index]!;
+    fault.times--;
+    if (fault.times <= 0) faults.splice(index, 1);
+    return faultResponse(c, fault);
+  });
+  registerOAuthRoutes(app, {
+    clientId,
+    clientSecret,
+    organizationId,
+    userId: RUN_AS_USER_ID,
+    baseUrl: () => baseUrl,
+    sessions,
   });
   app.use("/services/data/:version/*", async (c, next) => {
     if (!/^v\d+\.\d$/.test(c.req.param("version"))) return notFound(c);
-    if (c.req.header("authorization") !== `Bearer ${accessToken}`) {
+    const bearer = /^Bearer (\S+)$/.exec(c.req.header("authorization") ?? "")?.[1];
+    if (!sessions.accepts(bearer)) {
       return sfError(c, 401, "INVALID_SESSION_ID", "Session expired or invalid");
     }
     const url = new URL(c.req.url);
@@ -162,6 +204,7 @@ export async function startSalesforceSandbox(
       log = [];
     },
     outboundDeliveries: () => [...outbound.deliveries],
+    expireSessions: () => sessions.expireAll(),
     apiUsage: () => ({ used, limit: dailyLimit }),
   };
   registerAdminRoutes(app, admin);
@@ -183,6 +226,8 @@ export async function startSalesforceSandbox(
     },
     accessToken,
     organizationId,
+    clientId,
+    clientSecret,
     ...admin,
     requests: () => [...log],
     setApiUsage: (n) => {
