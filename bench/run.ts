@@ -14,10 +14,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { SourceRecord } from "../connectors/contract.ts";
 import { createHubspotConnector } from "../connectors/hubspot/index.ts";
 import { startHubspotSandbox } from "../connectors/hubspot/sandbox/index.ts";
 import { startSalesforceSandbox } from "../connectors/salesforce/sandbox/index.ts";
-import type { SourceRecord } from "../connectors/contract.ts";
 import { sourceFieldsToRead } from "../src/core/mapping.ts";
 import { buildMappingSet } from "../src/core/mapping-set.ts";
 import { planContact } from "../src/core/plan.ts";
@@ -29,7 +29,11 @@ import { readMappingFiles } from "../src/runtime/load-mappings.ts";
 import { hubspotSeed, seedPeople } from "../src/sandbox/people.ts";
 
 const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 5000);
-const people = seedPeople(PEOPLE, 99).map((p, i) => ({ ...p, email: `${i}.${p.email}`, inHubspot: true }));
+const people = seedPeople(PEOPLE, 99).map((p, i) => ({
+  ...p,
+  email: `${i}.${p.email}`,
+  inHubspot: true,
+}));
 const generous = { rateLimit: { requests: 100_000, perMs: 10_000 }, searchPerSecond: 1000 };
 const [hs, sf] = await Promise.all([
   startHubspotSandbox({ port: 0, seed: hubspotSeed(people), ...generous }),
@@ -81,14 +85,20 @@ const env = {
   SALESFORCE_ORG_ID: sf.organizationId,
   SALESFORCE_REQUESTS_PER_SECOND: "100000",
 };
-const hub = await startHub(loadConfig(env), { logger: createLogger({ silent: true }), schedule: false });
+const hub = await startHub(loadConfig(env), {
+  logger: createLogger({ silent: true }),
+  schedule: false,
+});
 for (const dryRun of [true, false]) {
-  await measure(`backfill${dryRun ? " (dry run)" : ""}: read + merge + plan${dryRun ? "" : " + push to Salesforce + SQLite"}`, async () => {
-    const job = await hub.engine.jobs.submit("backfill", { system: "hubspot", dryRun });
-    await hub.engine.jobs.idle();
-    const done = await hub.store.jobs.get(job.id);
-    if (done?.status !== "succeeded") throw new Error(`backfill ${done?.status}`);
-  });
+  await measure(
+    `backfill${dryRun ? " (dry run)" : ""}: read + merge + plan${dryRun ? "" : " + push to Salesforce + SQLite"}`,
+    async () => {
+      const job = await hub.engine.jobs.submit("backfill", { system: "hubspot", dryRun });
+      await hub.engine.jobs.idle();
+      const done = await hub.store.jobs.get(job.id);
+      if (done?.status !== "succeeded") throw new Error(`backfill ${done?.status}`);
+    },
+  );
 }
 const sfCalls = sf.requests().length;
 await hub.close();
@@ -96,10 +106,16 @@ await Promise.all([hs.close(), sf.close()]);
 rmSync(dir, { recursive: true, force: true });
 
 const base = rows[0]!.ms;
-console.log(`\ntsunagu bench: ${PEOPLE} contacts, HubSpot -> hub -> Salesforce (loopback simulators)\n`);
+console.log(
+  `\ntsunagu bench: ${PEOPLE} contacts, HubSpot -> hub -> Salesforce (loopback simulators)\n`,
+);
 console.log("| stage | time (ms) | contacts/s | time vs baseline |");
 console.log("|---|---:|---:|---:|");
 for (const r of rows) {
-  console.log(`| ${r.name} | ${r.ms.toFixed(0)} | ${r.perSecond.toFixed(0)} | ${(r.ms / base).toFixed(2)}x |`);
+  console.log(
+    `| ${r.name} | ${r.ms.toFixed(0)} | ${r.perSecond.toFixed(0)} | ${(r.ms / base).toFixed(2)}x |`,
+  );
 }
-console.log(`\nSalesforce API calls for ${PEOPLE} creates: ${sfCalls} (${(PEOPLE / Math.max(1, sfCalls)).toFixed(0)} records per call)`);
+console.log(
+  `\nSalesforce API calls for ${PEOPLE} creates: ${sfCalls} (${(PEOPLE / Math.max(1, sfCalls)).toFixed(0)} records per call)`,
+);

@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import type { SalesforceCredentials } from "../../connectors/salesforce/index.ts";
 
 /** The mappings shipped with the hub, wherever it is started from. */
 const SHIPPED_MAPPINGS = fileURLToPath(new URL("../../mappings", import.meta.url));
@@ -27,6 +28,9 @@ const EnvSchema = z.object({
   SALESFORCE_INSTANCE_URL: z.url().optional(),
   SALESFORCE_ACCESS_TOKEN: optional,
   SALESFORCE_ORG_ID: optional,
+  SALESFORCE_LOGIN_URL: z.url().optional(),
+  SALESFORCE_CLIENT_ID: optional,
+  SALESFORCE_CLIENT_SECRET: optional,
   SALESFORCE_BASE_URL: z.url().optional(),
   SALESFORCE_API_VERSION: z
     .string()
@@ -46,8 +50,8 @@ export interface HubspotSettings {
   searchPerSecond: number;
 }
 export interface SalesforceSettings {
-  instanceUrl: string;
-  accessToken: string;
+  /** A session token, or OAuth client credentials the connector exchanges (and renews) itself. */
+  credentials: SalesforceCredentials;
   organizationId: string;
   apiVersion: string;
   requestsPerSecond: number;
@@ -83,8 +87,13 @@ export function loadConfig(source: Record<string, string | undefined>): HubConfi
   }
   const env = parsed.data;
   const hubspot = env.HUBSPOT_ACCESS_TOKEN ? hubspotSettings(env) : null;
-  const salesforce =
-    env.SALESFORCE_ACCESS_TOKEN || env.SALESFORCE_INSTANCE_URL ? salesforceSettings(env) : null;
+  const wantsSalesforce = [
+    env.SALESFORCE_ACCESS_TOKEN,
+    env.SALESFORCE_INSTANCE_URL,
+    env.SALESFORCE_CLIENT_ID,
+    env.SALESFORCE_LOGIN_URL,
+  ].some(Boolean);
+  const salesforce = wantsSalesforce ? salesforceSettings(env) : null;
   if ((hubspot || salesforce) && !env.TSUNAGU_ADMIN_TOKEN) {
     throw new ConfigError(
       "environment variable TSUNAGU_ADMIN_TOKEN: required when real credentials are configured",
@@ -125,18 +134,37 @@ function hubspotSettings(env: Env): HubspotSettings {
 }
 
 function salesforceSettings(env: Env): SalesforceSettings {
+  const oauth = Boolean(env.SALESFORCE_CLIENT_ID || env.SALESFORCE_CLIENT_SECRET || env.SALESFORCE_LOGIN_URL);
+  if (oauth && env.SALESFORCE_ACCESS_TOKEN) {
+    throw new ConfigError(
+      "environment variable SALESFORCE_ACCESS_TOKEN: set either an access token or client credentials (SALESFORCE_CLIENT_ID), not both",
+    );
+  }
   const instanceUrl = env.SALESFORCE_BASE_URL ?? env.SALESFORCE_INSTANCE_URL;
-  for (const [name, value] of [
-    ["SALESFORCE_INSTANCE_URL", instanceUrl],
-    ["SALESFORCE_ACCESS_TOKEN", env.SALESFORCE_ACCESS_TOKEN],
-    ["SALESFORCE_ORG_ID", env.SALESFORCE_ORG_ID],
-  ] as const) {
-    if (!value)
-      throw new ConfigError(`environment variable ${name}: required to connect Salesforce`);
+  const required: [string, string | undefined][] = oauth
+    ? [
+        ["SALESFORCE_LOGIN_URL", env.SALESFORCE_LOGIN_URL],
+        ["SALESFORCE_CLIENT_ID", env.SALESFORCE_CLIENT_ID],
+        ["SALESFORCE_CLIENT_SECRET", env.SALESFORCE_CLIENT_SECRET],
+      ]
+    : [
+        ["SALESFORCE_INSTANCE_URL", instanceUrl],
+        ["SALESFORCE_ACCESS_TOKEN", env.SALESFORCE_ACCESS_TOKEN],
+      ];
+  for (const [name, value] of [...required, ["SALESFORCE_ORG_ID", env.SALESFORCE_ORG_ID] as const]) {
+    if (!value) throw new ConfigError(`environment variable ${name}: required to connect Salesforce`);
   }
   return {
-    instanceUrl: instanceUrl!.replace(/\/$/, ""),
-    accessToken: env.SALESFORCE_ACCESS_TOKEN!,
+    credentials: oauth
+      ? {
+          auth: {
+            kind: "client_credentials",
+            loginUrl: env.SALESFORCE_LOGIN_URL!.replace(/\/$/, ""),
+            clientId: env.SALESFORCE_CLIENT_ID!,
+            clientSecret: env.SALESFORCE_CLIENT_SECRET!,
+          },
+        }
+      : { instanceUrl: instanceUrl!.replace(/\/$/, ""), accessToken: env.SALESFORCE_ACCESS_TOKEN! },
     organizationId: env.SALESFORCE_ORG_ID!,
     apiVersion: env.SALESFORCE_API_VERSION,
     requestsPerSecond: env.SALESFORCE_REQUESTS_PER_SECOND,

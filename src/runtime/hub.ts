@@ -64,8 +64,7 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
     searchPerSecond: 5,
   };
   const salesforce = config.salesforce ?? {
-    instanceUrl: sandboxes.salesforce!.baseUrl,
-    accessToken: sandboxes.salesforce!.accessToken,
+    credentials: { instanceUrl: sandboxes.salesforce!.baseUrl, accessToken: sandboxes.salesforce!.accessToken },
     organizationId: sandboxes.salesforce!.organizationId,
     apiVersion: "62.0",
     requestsPerSecond: 50,
@@ -89,8 +88,7 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
     [
       "salesforce",
       createSalesforceConnector({
-        instanceUrl: salesforce.instanceUrl,
-        accessToken: salesforce.accessToken,
+        ...salesforce.credentials,
         version: salesforce.apiVersion,
         // Salesforce publishes no per-second limit; this cap protects the daily allocation.
         rateLimit: { requests: salesforce.requestsPerSecond, perMs: 1000, concurrency: 10 },

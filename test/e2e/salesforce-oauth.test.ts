@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningHubspotSandbox, startHubspotSandbox } from "../../connectors/hubspot/sandbox/index.ts";
+import { type RunningSalesforceSandbox, startSalesforceSandbox } from "../../connectors/salesforce/sandbox/index.ts";
+import { startTestHub, type TestHub, waitFor } from "../helpers/hub.ts";
+
+let hs: RunningHubspotSandbox;
+let sf: RunningSalesforceSandbox;
+let t: TestHub;
+beforeAll(async () => {
+  [hs, sf] = await Promise.all([startHubspotSandbox({ port: 0 }), startSalesforceSandbox({ port: 0 })]);
+  t = await startTestHub({
+    env: {
+      TSUNAGU_ADMIN_TOKEN: "oauth-test",
+      HUBSPOT_ACCESS_TOKEN: hs.accessToken,
+      HUBSPOT_CLIENT_SECRET: hs.clientSecret,
+      HUBSPOT_BASE_URL: hs.baseUrl,
+      SALESFORCE_LOGIN_URL: sf.baseUrl,
+      SALESFORCE_CLIENT_ID: sf.clientId,
+      SALESFORCE_CLIENT_SECRET: sf.clientSecret,
+      SALESFORCE_ORG_ID: sf.organizationId,
+    },
+  });
+  hs.setWebhookTarget(`${t.hub.url}/webhooks/hubspot`);
+});
+afterAll(async () => {
+  await t?.close();
+  await Promise.all([hs?.close(), sf?.close()]);
+});
+
+const reachesSalesforce = (email: string) =>
+  waitFor(async () =>
+    (await t.api(`/v1/contacts?email=${email}`)).body.results[0]?.sources.some((s: { system: string }) => s.system === "salesforce"),
+  );
+
+describe("Salesforce through OAuth client credentials", () => {
+  it("logs in on first use and renews an expired session without losing the write", async () => {
+    hs.createContact({ email: "oauth.one@example.com", lastname: "One" });
+    await reachesSalesforce("oauth.one@example.com");
+    const tokenCalls = () => sf.requests().filter((r) => r.path.startsWith("/services/oauth2/token")).length;
+    expect(tokenCalls()).toBe(1);
+
+    sf.expireSessions();
+    hs.createContact({ email: "oauth.two@example.com", lastname: "Two" });
+    await reachesSalesforce("oauth.two@example.com");
+    expect(tokenCalls()).toBe(2);
+    expect(t.logs.join("\n")).not.toContain(sf.clientSecret);
+  });
+});
