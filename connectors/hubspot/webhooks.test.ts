@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { timingSafeEqual } from "../shared/timing-safe.ts";
 import {
   parseHubspotWebhook,
   signHubspotLegacy,
   signHubspotV3,
-  timingSafeEqual,
   verifyHubspotSignature,
 } from "./webhooks.ts";
 

@@ -7,6 +7,7 @@
  * epoch ms, rejected when older than 5 minutes. v1/v2 are legacy unkeyed SHA-256 hex digests.
  */
 import type { ChangeNotice } from "../contract.ts";
+import { timingSafeEqual } from "../shared/timing-safe.ts";
 import { HubspotWebhookEvents } from "./api-types.ts";
 
 const encoder = new TextEncoder();
@@ -36,16 +37,6 @@ async function hmacSha256Base64(secret: string, message: string): Promise<string
 async function sha256Hex(message: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", encoder.encode(message));
   return toHex(new Uint8Array(digest));
-}
-
-/** Compares two strings in time that depends only on their lengths, never on where they differ. */
-export function timingSafeEqual(a: string, b: string): boolean {
-  const left = encoder.encode(a);
-  const right = encoder.encode(b);
-  let diff = left.length ^ right.length;
-  const length = Math.max(left.length, right.length);
-  for (let i = 0; i < length; i++) diff |= (left[i] ?? 0) ^ (right[i] ?? 0);
-  return diff === 0;
 }
 
 export interface SignV3Input {

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { timingSafeEqual } from "../../connectors/hubspot/webhooks.ts";
+import { timingSafeEqual } from "../../connectors/shared/timing-safe.ts";
 import { ApiError } from "./problem.ts";
 
 /** Bearer-token guard for the ops API; the comparison takes the same time wherever tokens differ. */

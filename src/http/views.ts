@@ -125,6 +125,18 @@ export const PageQuery = z.object({
     .openapi({ param: { name: "cursor", in: "query" } }),
 });
 
+/** A `{results, nextCursor}` page from `limit + 1` rows: the extra row only says there is more. */
+export function pageOf<Row extends { id: string }, View>(
+  rows: Row[],
+  limit: number,
+  view: (row: Row) => View,
+) {
+  return {
+    results: rows.slice(0, limit).map(view),
+    nextCursor: rows.length > limit ? rows[limit - 1]!.id : null,
+  };
+}
+
 export const listOf = <T extends z.ZodTypeAny>(item: T) =>
   z.object({ results: z.array(item), nextCursor: z.string().nullable() });
 

@@ -134,7 +134,9 @@ function hubspotSettings(env: Env): HubspotSettings {
 }
 
 function salesforceSettings(env: Env): SalesforceSettings {
-  const oauth = Boolean(env.SALESFORCE_CLIENT_ID || env.SALESFORCE_CLIENT_SECRET || env.SALESFORCE_LOGIN_URL);
+  const oauth = Boolean(
+    env.SALESFORCE_CLIENT_ID || env.SALESFORCE_CLIENT_SECRET || env.SALESFORCE_LOGIN_URL,
+  );
   if (oauth && env.SALESFORCE_ACCESS_TOKEN) {
     throw new ConfigError(
       "environment variable SALESFORCE_ACCESS_TOKEN: set either an access token or client credentials (SALESFORCE_CLIENT_ID), not both",
@@ -151,8 +153,12 @@ function salesforceSettings(env: Env): SalesforceSettings {
         ["SALESFORCE_INSTANCE_URL", instanceUrl],
         ["SALESFORCE_ACCESS_TOKEN", env.SALESFORCE_ACCESS_TOKEN],
       ];
-  for (const [name, value] of [...required, ["SALESFORCE_ORG_ID", env.SALESFORCE_ORG_ID] as const]) {
-    if (!value) throw new ConfigError(`environment variable ${name}: required to connect Salesforce`);
+  for (const [name, value] of [
+    ...required,
+    ["SALESFORCE_ORG_ID", env.SALESFORCE_ORG_ID] as const,
+  ]) {
+    if (!value)
+      throw new ConfigError(`environment variable ${name}: required to connect Salesforce`);
   }
   return {
     credentials: oauth

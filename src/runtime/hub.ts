@@ -64,7 +64,10 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
     searchPerSecond: 5,
   };
   const salesforce = config.salesforce ?? {
-    credentials: { instanceUrl: sandboxes.salesforce!.baseUrl, accessToken: sandboxes.salesforce!.accessToken },
+    credentials: {
+      instanceUrl: sandboxes.salesforce!.baseUrl,
+      accessToken: sandboxes.salesforce!.accessToken,
+    },
     organizationId: sandboxes.salesforce!.organizationId,
     apiVersion: "62.0",
     requestsPerSecond: 50,

@@ -1,13 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningHubspotSandbox, startHubspotSandbox } from "../../connectors/hubspot/sandbox/index.ts";
-import { type RunningSalesforceSandbox, startSalesforceSandbox } from "../../connectors/salesforce/sandbox/index.ts";
+import {
+  type RunningHubspotSandbox,
+  startHubspotSandbox,
+} from "../../connectors/hubspot/sandbox/index.ts";
+import {
+  type RunningSalesforceSandbox,
+  startSalesforceSandbox,
+} from "../../connectors/salesforce/sandbox/index.ts";
 import { startTestHub, type TestHub, waitFor } from "../helpers/hub.ts";
 
 let hs: RunningHubspotSandbox;
 let sf: RunningSalesforceSandbox;
 let t: TestHub;
 beforeAll(async () => {
-  [hs, sf] = await Promise.all([startHubspotSandbox({ port: 0 }), startSalesforceSandbox({ port: 0 })]);
+  [hs, sf] = await Promise.all([
+    startHubspotSandbox({ port: 0 }),
+    startSalesforceSandbox({ port: 0 }),
+  ]);
   t = await startTestHub({
     env: {
       TSUNAGU_ADMIN_TOKEN: "oauth-test",
@@ -29,14 +38,17 @@ afterAll(async () => {
 
 const reachesSalesforce = (email: string) =>
   waitFor(async () =>
-    (await t.api(`/v1/contacts?email=${email}`)).body.results[0]?.sources.some((s: { system: string }) => s.system === "salesforce"),
+    (await t.api(`/v1/contacts?email=${email}`)).body.results[0]?.sources.some(
+      (s: { system: string }) => s.system === "salesforce",
+    ),
   );
 
 describe("Salesforce through OAuth client credentials", () => {
   it("logs in on first use and renews an expired session without losing the write", async () => {
     hs.createContact({ email: "oauth.one@example.com", lastname: "One" });
     await reachesSalesforce("oauth.one@example.com");
-    const tokenCalls = () => sf.requests().filter((r) => r.path.startsWith("/services/oauth2/token")).length;
+    const tokenCalls = () =>
+      sf.requests().filter((r) => r.path.startsWith("/services/oauth2/token")).length;
     expect(tokenCalls()).toBe(1);
 
     sf.expireSessions();

@@ -16,19 +16,31 @@ describe("configuration from the environment", () => {
 
   it("refuses real credentials without an admin token", () => {
     expect(() => loadConfig({ HUBSPOT_ACCESS_TOKEN: "pat", HUBSPOT_CLIENT_SECRET: "s" })).toThrow(
-      new ConfigError("environment variable TSUNAGU_ADMIN_TOKEN: required when real credentials are configured"),
+      new ConfigError(
+        "environment variable TSUNAGU_ADMIN_TOKEN: required when real credentials are configured",
+      ),
     );
   });
 
   it("names the missing or invalid variable", () => {
     const admin = { TSUNAGU_ADMIN_TOKEN: "t" };
-    expect(() => loadConfig({ ...admin, HUBSPOT_ACCESS_TOKEN: "pat" })).toThrow(/HUBSPOT_CLIENT_SECRET/);
-    expect(() => loadConfig({ ...admin, SALESFORCE_ACCESS_TOKEN: "x" })).toThrow(/SALESFORCE_INSTANCE_URL/);
-    expect(() => loadConfig({ ...admin, SALESFORCE_CLIENT_ID: "id", SALESFORCE_LOGIN_URL: "https://acme.my.salesforce.com" })).toThrow(
-      /SALESFORCE_CLIENT_SECRET/,
+    expect(() => loadConfig({ ...admin, HUBSPOT_ACCESS_TOKEN: "pat" })).toThrow(
+      /HUBSPOT_CLIENT_SECRET/,
     );
+    expect(() => loadConfig({ ...admin, SALESFORCE_ACCESS_TOKEN: "x" })).toThrow(
+      /SALESFORCE_INSTANCE_URL/,
+    );
+    expect(() =>
+      loadConfig({
+        ...admin,
+        SALESFORCE_CLIENT_ID: "id",
+        SALESFORCE_LOGIN_URL: "https://acme.my.salesforce.com",
+      }),
+    ).toThrow(/SALESFORCE_CLIENT_SECRET/);
     expect(() => loadConfig({ PORT: "http" })).toThrow(/environment variable PORT/);
-    expect(() => loadConfig({ SALESFORCE_TARGET_OBJECT: "Account" })).toThrow(/SALESFORCE_TARGET_OBJECT/);
+    expect(() => loadConfig({ SALESFORCE_TARGET_OBJECT: "Account" })).toThrow(
+      /SALESFORCE_TARGET_OBJECT/,
+    );
   });
 
   it("takes either a Salesforce access token or client credentials, never both", () => {
@@ -39,8 +51,15 @@ describe("configuration from the environment", () => {
       SALESFORCE_CLIENT_SECRET: "secret",
     };
     expect(loadConfig({ ...base, ...oauth }).salesforce?.credentials).toEqual({
-      auth: { kind: "client_credentials", loginUrl: "https://acme.my.salesforce.com", clientId: "id", clientSecret: "secret" },
+      auth: {
+        kind: "client_credentials",
+        loginUrl: "https://acme.my.salesforce.com",
+        clientId: "id",
+        clientSecret: "secret",
+      },
     });
-    expect(() => loadConfig({ ...base, ...oauth, SALESFORCE_ACCESS_TOKEN: "x" })).toThrow(/not both/);
+    expect(() => loadConfig({ ...base, ...oauth, SALESFORCE_ACCESS_TOKEN: "x" })).toThrow(
+      /not both/,
+    );
   });
 });

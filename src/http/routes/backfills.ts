@@ -2,9 +2,9 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { SystemName } from "../../../connectors/contract.ts";
 import type { AppDeps } from "../deps.ts";
 import { ApiError, notFound } from "../problem.ts";
-import { JobView, jobView, listOf, PageQuery, problemResponses } from "../views.ts";
+import { JobView, jobView, problemResponses } from "../views.ts";
+import { JobIdParam, registerJobReads } from "./jobs.ts";
 
-const IdParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
 const BackfillRequest = z
   .strictObject({
     system: z.enum(["hubspot", "salesforce", "marketo"]),
@@ -43,55 +43,13 @@ export function registerBackfills(app: OpenAPIHono, deps: AppDeps, connected: ()
       return c.json(jobView(job), 202);
     },
   );
-  app.openapi(
-    createRoute({
-      method: "get",
-      path: "/v1/backfills",
-      summary: "List backfills, newest first",
-      request: { query: PageQuery },
-      responses: {
-        200: {
-          description: "Backfills",
-          content: { "application/json": { schema: listOf(JobView) } },
-        },
-        ...problemResponses,
-      },
-    }),
-    async (c) => {
-      const { limit, cursor } = c.req.valid("query");
-      const rows = await deps.store.jobs.list("backfill", limit + 1, cursor);
-      return c.json(
-        {
-          results: rows.slice(0, limit).map(jobView),
-          nextCursor: rows.length > limit ? rows[limit - 1]!.id : null,
-        },
-        200,
-      );
-    },
-  );
-  app.openapi(
-    createRoute({
-      method: "get",
-      path: "/v1/backfills/{id}",
-      summary: "One backfill with status and progress counts",
-      request: { params: IdParam },
-      responses: {
-        200: { description: "Backfill", content: { "application/json": { schema: JobView } } },
-        ...problemResponses,
-      },
-    }),
-    async (c) => {
-      const job = await deps.store.jobs.get(c.req.valid("param").id, "backfill");
-      if (!job) throw notFound("backfill");
-      return c.json(jobView(job), 200);
-    },
-  );
+  registerJobReads(app, deps, "backfill", "/v1/backfills");
   app.openapi(
     createRoute({
       method: "post",
       path: "/v1/backfills/{id}/cancel",
       summary: "Cancel a backfill; a running one stops after the page in flight",
-      request: { params: IdParam },
+      request: { params: JobIdParam },
       responses: {
         202: { description: "Cancelling", content: { "application/json": { schema: JobView } } },
         ...problemResponses,

@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { normalizeEmail } from "../../core/contact.ts";
 import type { AppDeps } from "../deps.ts";
 import { notFound } from "../problem.ts";
-import { ContactView, contactView, listOf, PageQuery, problemResponses } from "../views.ts";
+import { ContactView, contactView, listOf, PageQuery, pageOf, problemResponses } from "../views.ts";
 
 const ListQuery = PageQuery.extend({
   email: z
@@ -32,12 +32,8 @@ export function registerContacts(app: OpenAPIHono, deps: AppDeps) {
         const found = await deps.store.contacts.byEmail(normalizeEmail(email)!);
         return c.json({ results: found.map(contactView), nextCursor: null }, 200);
       }
-      const rows = await deps.store.contacts.list(limit + 1, cursor);
       return c.json(
-        {
-          results: rows.slice(0, limit).map(contactView),
-          nextCursor: rows.length > limit ? rows[limit - 1]!.id : null,
-        },
+        pageOf(await deps.store.contacts.list(limit + 1, cursor), limit, contactView),
         200,
       );
     },

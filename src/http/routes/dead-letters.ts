@@ -1,7 +1,14 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../deps.ts";
 import { notFound } from "../problem.ts";
-import { DeadLetterView, deadLetterView, listOf, PageQuery, problemResponses } from "../views.ts";
+import {
+  DeadLetterView,
+  deadLetterView,
+  listOf,
+  PageQuery,
+  pageOf,
+  problemResponses,
+} from "../views.ts";
 
 export function registerDeadLetters(app: OpenAPIHono, deps: AppDeps) {
   app.openapi(
@@ -20,12 +27,8 @@ export function registerDeadLetters(app: OpenAPIHono, deps: AppDeps) {
     }),
     async (c) => {
       const { limit, cursor, status } = c.req.valid("query");
-      const rows = await deps.store.deadLetters.list(limit + 1, status, cursor);
       return c.json(
-        {
-          results: rows.slice(0, limit).map(deadLetterView),
-          nextCursor: rows.length > limit ? rows[limit - 1]!.id : null,
-        },
+        pageOf(await deps.store.deadLetters.list(limit + 1, status, cursor), limit, deadLetterView),
         200,
       );
     },
