@@ -94,3 +94,111 @@ export interface Connector {
   /** Creates and updates, batched to the API's limit, one result per op in input order. */
   write(ops: WriteOp[]): Promise<WriteResult[]>;
 }
+
+/* ---- Consent, engagement and erasure (optional capabilities; issue 3) ---- */
+
+export const CONSENT_CHANNELS = ["email", "sms", "phone"] as const;
+export type ConsentChannel = (typeof CONSENT_CHANNELS)[number];
+
+/** HubSpot's seven legal bases, used as the canonical list. */
+export const LEGAL_BASES = [
+  "CONSENT_WITH_NOTICE",
+  "LEGITIMATE_INTEREST_CLIENT",
+  "LEGITIMATE_INTEREST_OTHER",
+  "LEGITIMATE_INTEREST_PQL",
+  "NON_GDPR",
+  "PERFORMANCE_OF_CONTRACT",
+  "PROCESS_AND_STORE",
+] as const;
+export type LegalBasis = (typeof LEGAL_BASES)[number];
+
+/**
+ * One statement a system makes about a person's consent. `purpose` null means the whole
+ * channel (HubSpot "unsubscribe from all", Salesforce HasOptedOutOfEmail). `explicit` is
+ * false for what a system merely implies (an unchecked HasOptedOutOfEmail says nothing):
+ * implicit statements never opt anyone in.
+ */
+export interface ConsentStatement {
+  channel: ConsentChannel;
+  purpose: string | null;
+  state: "opted_in" | "opted_out";
+  explicit: boolean;
+  legalBasis?: LegalBasis;
+  occurredAt: number;
+  evidence: { kind: string; ref?: string; note?: string };
+}
+
+export interface RecordRef {
+  object: string;
+  externalId: string;
+  /** Some consent APIs are keyed by email (HubSpot communication preferences). */
+  email?: string;
+}
+
+export interface ConsentRecord extends RecordRef {
+  statements: ConsentStatement[];
+}
+
+export interface ConsentWrite extends RecordRef {
+  ref: string;
+  /** The states to make true in the system, one per channel/purpose it can hold. */
+  statements: ConsentStatement[];
+}
+
+export interface ConsentCapable {
+  readConsent(refs: RecordRef[]): Promise<ConsentRecord[]>;
+  writeConsent(ops: ConsentWrite[]): Promise<WriteResult[]>;
+}
+
+export const ENGAGEMENT_TYPES = [
+  "email_delivered",
+  "email_open",
+  "email_click",
+  "email_bounce",
+  "form_submit",
+  "page_view",
+  "meeting",
+  "call",
+  "task",
+  "campaign_response",
+  "webinar",
+  "purchase",
+] as const;
+export type EngagementType = (typeof ENGAGEMENT_TYPES)[number];
+
+/** Something a person did, as one system recorded it. `key` is stable across re-reads. */
+export interface EngagementEvent {
+  key: string;
+  system: SystemName;
+  type: EngagementType;
+  /** The person record it belongs to. */
+  person: RecordRef;
+  occurredAt: number;
+  title?: string;
+  detail: SourceFields;
+}
+
+export interface EngagementPage {
+  events: EngagementEvent[];
+  cursor: string;
+}
+
+/** A summary of engagement written into a system (Salesforce Tasks). `key` prevents duplicates. */
+export interface ActivityWrite {
+  ref: string;
+  key: string;
+  person: RecordRef;
+  subject: string;
+  description: string;
+  occurredAt: number;
+}
+
+export interface EngagementCapable {
+  pullEngagement(cursor: string | null, options?: PullOptions): AsyncIterable<EngagementPage>;
+  writeActivities?(ops: ActivityWrite[]): Promise<WriteResult[]>;
+}
+
+export interface ErasureCapable {
+  /** Deletes the person for good (HubSpot gdpr-delete, Salesforce delete). Absent records count as erased. */
+  erase(refs: RecordRef[]): Promise<WriteResult[]>;
+}
