@@ -8,8 +8,10 @@ import { requireAdminToken } from "./auth.ts";
 import type { AppDeps } from "./deps.ts";
 import { ApiError, problemFromError, problemFromZod, problemResponse } from "./problem.ts";
 import { registerBackfills } from "./routes/backfills.ts";
+import { registerConsent } from "./routes/consent.ts";
 import { registerContacts } from "./routes/contacts.ts";
 import { registerDeadLetters } from "./routes/dead-letters.ts";
+import { registerEngagement } from "./routes/engagement.ts";
 import { registerRuns } from "./routes/runs.ts";
 import { registerHealth, registerSandbox } from "./routes/system.ts";
 import { registerWebhooks } from "./routes/webhooks.ts";
@@ -53,6 +55,8 @@ export function createApp(deps: AppDeps, connected: () => SystemName[]) {
   registerRuns(app, deps);
   registerBackfills(app, deps, connected);
   registerContacts(app, deps);
+  registerConsent(app, deps);
+  registerEngagement(app, deps);
   registerDeadLetters(app, deps);
   registerSandbox(app, deps);
 

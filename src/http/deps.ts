@@ -1,3 +1,4 @@
+import type { ConsentConfig } from "../core/consent-config.ts";
 import type { Logger } from "../logger.ts";
 import type { Store } from "../store/index.ts";
 import type { Engine } from "../sync/engine.ts";
@@ -14,6 +15,7 @@ export interface AppDeps {
   logger: Logger;
   now: () => number;
   adminToken: string;
+  consent: ConsentConfig;
   hubspot?: { clientSecret: string; publicUrl?: string };
   salesforce?: { organizationId: string };
   sandbox?: () => SandboxInfo | undefined;

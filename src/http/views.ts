@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { type ConsentEntry, type ConsentEvent, consentKey } from "../core/consent.ts";
 import { attributesOf, type CanonicalField, type Contact } from "../core/contact.ts";
 import type { DeadLetterRow } from "../store/dead-letters.ts";
 import type { JobRow } from "../store/jobs.ts";
@@ -154,3 +155,60 @@ export const problemResponses = {
     content: { "application/problem+json": { schema: ProblemView } },
   },
 } as const;
+
+const ConsentEvidenceView = z.object({
+  source: z.string(),
+  state: z.enum(["opted_in", "opted_out"]),
+  explicit: z.boolean(),
+  legalBasis: z.string().optional(),
+  occurredAt: z.string(),
+  evidence: z.object({ kind: z.string(), ref: z.string().optional(), note: z.string().optional() }),
+});
+
+export const ConsentView = z
+  .object({
+    channel: z.string(),
+    purpose: z.string().nullable(),
+    state: z.enum(["opted_in", "opted_out", "unknown"]),
+    legalBasis: z.string().optional(),
+    decidedBy: ConsentEvidenceView.optional(),
+    /** Every statement about this channel/purpose, oldest first. */
+    trail: z.array(ConsentEvidenceView),
+  })
+  .openapi("Consent");
+
+const evidenceView = (e: ConsentEvent) => ({
+  source: e.source,
+  state: e.state,
+  explicit: e.explicit,
+  ...(e.legalBasis ? { legalBasis: e.legalBasis } : {}),
+  occurredAt: iso(e.occurredAt)!,
+  evidence: e.evidence,
+});
+
+export function consentView(
+  merged: Map<string, ConsentEntry>,
+  events: ConsentEvent[],
+): z.infer<typeof ConsentView>[] {
+  return [...merged.values()].map((entry) => ({
+    channel: entry.channel,
+    purpose: entry.purpose,
+    state: entry.state,
+    ...(entry.legalBasis ? { legalBasis: entry.legalBasis } : {}),
+    ...(entry.decidedBy ? { decidedBy: evidenceView(entry.decidedBy) } : {}),
+    trail: events
+      .filter((e) => consentKey(e.channel, e.purpose) === consentKey(entry.channel, entry.purpose))
+      .map(evidenceView),
+  }));
+}
+
+export const EngagementView = z
+  .object({
+    key: z.string(),
+    system: z.string(),
+    type: z.string(),
+    occurredAt: z.string(),
+    title: z.string().nullable(),
+    detail: z.record(z.string(), z.unknown()),
+  })
+  .openapi("EngagementEvent");

@@ -14,7 +14,7 @@ import { createStore, type Store } from "../store/index.ts";
 import { openSqlite } from "../store/sqlite.ts";
 import { createEngine, type Engine } from "../sync/engine.ts";
 import type { HubConfig } from "./config.ts";
-import { readMappingFiles } from "./load-mappings.ts";
+import { readConsentConfig, readMappingFiles } from "./load-mappings.ts";
 
 export interface Hub {
   url: string;
@@ -44,6 +44,7 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
     { system: "hubspot", createObject: "contact" },
     { system: "salesforce", createObject: config.salesforceTargetObject },
   ]);
+  const consent = readConsentConfig(config.mappingsDir);
   const { db, close: closeDb } = openSqlite(config.dbPath);
   const store = createStore(db);
 
@@ -119,6 +120,7 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
       logger,
       now: Date.now,
       adminToken: config.adminToken,
+      consent,
       hubspot: {
         clientSecret: hubspot.clientSecret,
         ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),

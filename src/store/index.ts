@@ -1,3 +1,4 @@
+import { consentQueries, engagementQueries } from "./consent.ts";
 import { contactQueries } from "./contacts.ts";
 import { deadLetterQueries } from "./dead-letters.ts";
 import { cursorQueries, inboxQueries } from "./inbox.ts";
@@ -12,6 +13,8 @@ export function createStore(db: Db) {
     cursors: cursorQueries(db),
     jobs: jobQueries(db),
     deadLetters: deadLetterQueries(db),
+    consent: consentQueries(db),
+    engagement: engagementQueries(db),
   };
 }
 

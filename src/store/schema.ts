@@ -117,3 +117,43 @@ export const deadLetters = sqliteTable(
   },
   (t) => [index("dead_letters_status").on(t.status, t.createdAt)],
 );
+
+/** Every consent statement ever seen or made, append-only; the state is derived from these. */
+export const consentEvents = sqliteTable(
+  "consent_events",
+  {
+    id: text("id").primaryKey(),
+    contactId: text("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    channel: text("channel").notNull(),
+    purpose: text("purpose"),
+    state: text("state", { enum: ["opted_in", "opted_out"] }).notNull(),
+    explicit: integer("explicit", { mode: "boolean" }).notNull(),
+    legalBasis: text("legal_basis"),
+    source: text("source").notNull(),
+    occurredAt: integer("occurred_at").notNull(),
+    evidence: text("evidence", { mode: "json" })
+      .$type<{ kind: string; ref?: string; note?: string }>()
+      .notNull(),
+    recordedAt: integer("recorded_at").notNull(),
+  },
+  (t) => [index("consent_events_contact").on(t.contactId, t.occurredAt)],
+);
+
+/** What a person did, from any system, once per stable key. */
+export const engagementEvents = sqliteTable(
+  "engagement_events",
+  {
+    key: text("key").primaryKey(),
+    contactId: text("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    system: text("system").notNull(),
+    type: text("type").notNull(),
+    occurredAt: integer("occurred_at").notNull(),
+    title: text("title"),
+    detail: text("detail", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [index("engagement_events_contact").on(t.contactId, t.occurredAt)],
+);

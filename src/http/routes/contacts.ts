@@ -1,8 +1,18 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { mergeConsent } from "../../core/consent.ts";
 import { normalizeEmail } from "../../core/contact.ts";
 import type { AppDeps } from "../deps.ts";
 import { notFound } from "../problem.ts";
-import { ContactView, contactView, listOf, PageQuery, pageOf, problemResponses } from "../views.ts";
+import {
+  ConsentView,
+  ContactView,
+  consentView,
+  contactView,
+  listOf,
+  PageQuery,
+  pageOf,
+  problemResponses,
+} from "../views.ts";
 
 const ListQuery = PageQuery.extend({
   email: z
@@ -47,14 +57,23 @@ export function registerContacts(app: OpenAPIHono, deps: AppDeps) {
         params: z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) }),
       },
       responses: {
-        200: { description: "Contact", content: { "application/json": { schema: ContactView } } },
+        200: {
+          description: "Contact, with its consent per channel and purpose",
+          content: {
+            "application/json": { schema: ContactView.extend({ consent: z.array(ConsentView) }) },
+          },
+        },
         ...problemResponses,
       },
     }),
     async (c) => {
       const contact = await deps.store.contacts.get(c.req.valid("param").id);
       if (!contact) throw notFound("contact");
-      return c.json(contactView(contact), 200);
+      const events = await deps.store.consent.forContact(contact.id);
+      return c.json(
+        { ...contactView(contact), consent: consentView(mergeConsent(events), events) },
+        200,
+      );
     },
   );
 }

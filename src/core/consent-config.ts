@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { CONSENT_CHANNELS } from "../../connectors/contract.ts";
+import { MappingError } from "./mapping-spec.ts";
+
+/**
+ * `mappings/consent.json`: the purposes (subscriptions) the hub tracks, per channel, and
+ * where each system keeps them. Channel-wide opt-outs (purpose null) map to HubSpot's
+ * "unsubscribe from all" and to Salesforce fields such as HasOptedOutOfEmail.
+ */
+export const ConsentConfigSchema = z.strictObject({
+  $schema: z.string().optional(),
+  purposes: z
+    .array(
+      z.strictObject({
+        id: z.string().regex(/^[a-z][a-z0-9_]*$/, "lower-case letters, digits and _"),
+        channel: z.enum(CONSENT_CHANNELS),
+        label: z.string().optional(),
+        hubspot: z.strictObject({ subscriptionId: z.string().min(1) }).optional(),
+        salesforce: z.strictObject({ dataUsePurposeName: z.string().min(1) }).optional(),
+      }),
+    )
+    .default([]),
+  channels: z
+    .partialRecord(
+      z.enum(CONSENT_CHANNELS),
+      z.strictObject({ salesforce: z.strictObject({ field: z.string().min(1) }).optional() }),
+    )
+    .default({}),
+  /** Use Individual + ContactPointTypeConsent for per-purpose consent in Salesforce. */
+  salesforceIndividualConsent: z.boolean().default(false),
+});
+export type ConsentConfig = z.infer<typeof ConsentConfigSchema>;
+
+export function parseConsentConfig(file: string, json: unknown): ConsentConfig {
+  const parsed = ConsentConfigSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = issue.path
+      .map((k) => (typeof k === "number" ? `[${k}]` : `.${String(k)}`))
+      .join("")
+      .replace(/^\./, "");
+    throw new MappingError(`${file}: ${path || "(root)"}: ${issue.message}`);
+  }
+  const seen = new Set<string>();
+  parsed.data.purposes.forEach((purpose, i) => {
+    if (seen.has(purpose.id))
+      throw new MappingError(`${file}: purposes[${i}].id: "${purpose.id}" is listed twice`);
+    seen.add(purpose.id);
+  });
+  return parsed.data;
+}
+
+export const purposeIds = (config: ConsentConfig) => new Set(config.purposes.map((p) => p.id));

@@ -1,0 +1,99 @@
+import { and, asc, desc, eq, lt, or } from "drizzle-orm";
+import type { ConsentChannel, LegalBasis, SystemName } from "../../connectors/contract.ts";
+import type { ConsentEvent } from "../core/consent.ts";
+import { consentEvents, engagementEvents } from "./schema.ts";
+import type { Db } from "./sqlite.ts";
+
+export type EngagementRow = typeof engagementEvents.$inferSelect;
+
+export function consentQueries(db: Db) {
+  return {
+    /** Appends statements; ones already stored (same id) are ignored. Returns how many were new. */
+    async add(contactId: string, events: ConsentEvent[], now: number): Promise<number> {
+      if (events.length === 0) return 0;
+      return db.transaction((tx) => {
+        let inserted = 0;
+        for (const e of events) {
+          inserted += tx
+            .insert(consentEvents)
+            .values({
+              id: e.id,
+              contactId,
+              channel: e.channel,
+              purpose: e.purpose,
+              state: e.state,
+              explicit: e.explicit,
+              legalBasis: e.legalBasis ?? null,
+              source: e.source,
+              occurredAt: e.occurredAt,
+              evidence: e.evidence,
+              recordedAt: now,
+            })
+            .onConflictDoNothing()
+            .run().changes;
+        }
+        return inserted;
+      });
+    },
+    async forContact(contactId: string): Promise<ConsentEvent[]> {
+      const rows = db
+        .select()
+        .from(consentEvents)
+        .where(eq(consentEvents.contactId, contactId))
+        .orderBy(asc(consentEvents.occurredAt), asc(consentEvents.id))
+        .all();
+      return rows.map((r) => ({
+        id: r.id,
+        channel: r.channel as ConsentChannel,
+        purpose: r.purpose,
+        state: r.state,
+        explicit: r.explicit,
+        ...(r.legalBasis ? { legalBasis: r.legalBasis as LegalBasis } : {}),
+        source: r.source as SystemName | "api",
+        occurredAt: r.occurredAt,
+        evidence: r.evidence,
+      }));
+    },
+  };
+}
+
+export function engagementQueries(db: Db) {
+  return {
+    /** Stores events once per key; re-reads and replays add nothing. */
+    async add(rows: EngagementRow[]): Promise<number> {
+      if (rows.length === 0) return 0;
+      return db.transaction((tx) => {
+        let inserted = 0;
+        for (const row of rows)
+          inserted += tx.insert(engagementEvents).values(row).onConflictDoNothing().run().changes;
+        return inserted;
+      });
+    },
+    /** Newest first; the cursor is the key of the last event of the previous page. */
+    async list(contactId: string, limit: number, cursor?: string): Promise<EngagementRow[]> {
+      const after = cursor
+        ? db.select().from(engagementEvents).where(eq(engagementEvents.key, cursor)).get()
+        : undefined;
+      return db
+        .select()
+        .from(engagementEvents)
+        .where(
+          and(
+            eq(engagementEvents.contactId, contactId),
+            after
+              ? or(
+                  lt(engagementEvents.occurredAt, after.occurredAt),
+                  and(
+                    eq(engagementEvents.occurredAt, after.occurredAt),
+                    lt(engagementEvents.key, after.key),
+                  ),
+                )
+              : undefined,
+          ),
+        )
+        .orderBy(desc(engagementEvents.occurredAt), desc(engagementEvents.key))
+        .limit(limit)
+        .all();
+    },
+  };
+}
