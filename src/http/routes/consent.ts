@@ -8,14 +8,9 @@ import { ConsentView, consentView, problemResponses } from "../views.ts";
 const ConsentRequest = z
   .strictObject({
     channel: z.enum(CONSENT_CHANNELS),
-    purpose: z
-      .string()
-      .min(1)
-      .nullable()
-      .optional()
-      .openapi({
-        description: "A purpose id from mappings/consent.json; omit for the whole channel",
-      }),
+    purpose: z.string().min(1).nullable().optional().openapi({
+      description: "A purpose id from mappings/consent.json; omit for the whole channel",
+    }),
     state: z.enum(["opted_in", "opted_out"]),
     legalBasis: z.enum(LEGAL_BASES).optional().openapi({ description: "Required for an opt-in" }),
     occurredAt: z.iso.datetime({ offset: true }).optional(),
