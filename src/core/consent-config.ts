@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { CONSENT_CHANNELS } from "../../connectors/contract.ts";
+import { CONSENT_CHANNELS, type SystemName } from "../../connectors/contract.ts";
+import type { ConsentSlot } from "./consent-plan.ts";
 import { MappingError } from "./mapping-spec.ts";
 
 /**
@@ -51,3 +52,35 @@ export function parseConsentConfig(file: string, json: unknown): ConsentConfig {
 }
 
 export const purposeIds = (config: ConsentConfig) => new Set(config.purposes.map((p) => p.id));
+
+/**
+ * The consent slots each system holds. HubSpot: "unsubscribe from all" per channel plus
+ * one slot per subscription, and it wants a legal basis for every opt-in. Salesforce: the
+ * channel-wide opt-out fields, plus per-purpose consent when Individual consent is on.
+ */
+export function consentSlots(config: ConsentConfig): Map<SystemName, ConsentSlot[]> {
+  const hubspot: ConsentSlot[] = [
+    { channel: "email", purpose: null, optInNeedsLegalBasis: true },
+    ...config.purposes
+      .filter((p) => p.hubspot)
+      .map((p) => ({ channel: p.channel, purpose: p.id, optInNeedsLegalBasis: true })),
+  ];
+  const salesforce: ConsentSlot[] = [
+    ...Object.entries(config.channels)
+      .filter(([, c]) => c?.salesforce)
+      .map(([channel]) => ({
+        channel: channel as ConsentSlot["channel"],
+        purpose: null,
+        optInNeedsLegalBasis: false,
+      })),
+    ...(config.salesforceIndividualConsent
+      ? config.purposes
+          .filter((p) => p.salesforce)
+          .map((p) => ({ channel: p.channel, purpose: p.id, optInNeedsLegalBasis: false }))
+      : []),
+  ];
+  return new Map([
+    ["hubspot", hubspot],
+    ["salesforce", salesforce],
+  ]);
+}

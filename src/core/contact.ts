@@ -72,11 +72,15 @@ export interface FieldProvenance {
 }
 export type Golden = Partial<Record<CanonicalField, FieldProvenance>>;
 
+/** Consent state per `channel/purpose` key, as one linked record last showed it. */
+export type LinkConsent = Record<string, "opted_in" | "opted_out">;
+
 export interface Link {
   system: SystemName;
   object: string;
   externalId: string;
   observed: Observed;
+  consent?: LinkConsent;
   lastSyncedAt: number | null;
 }
 

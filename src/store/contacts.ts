@@ -20,9 +20,9 @@ const SAVE_SQL = {
   contact: `insert into contacts (id, golden, created_at, updated_at) values (?, ?, ?, ?)
     on conflict (id) do update set golden = excluded.golden, updated_at = excluded.updated_at`,
   dropLinks: "delete from links where contact_id = ?",
-  link: `insert into links (system, object, external_id, contact_id, observed, last_synced_at) values (?, ?, ?, ?, ?, ?)
+  link: `insert into links (system, object, external_id, contact_id, observed, consent, last_synced_at) values (?, ?, ?, ?, ?, ?, ?)
     on conflict (system, object, external_id) do update set contact_id = excluded.contact_id,
-    observed = excluded.observed, last_synced_at = excluded.last_synced_at`,
+    observed = excluded.observed, consent = excluded.consent, last_synced_at = excluded.last_synced_at`,
   dropKeys: "delete from match_keys where contact_id = ?",
   key: "insert or ignore into match_keys (kind, value, contact_id) values ('email', ?, ?)",
 };
@@ -48,6 +48,7 @@ export function contactQueries(db: Db) {
           link.externalId,
           contact.id,
           JSON.stringify(link.observed),
+          link.consent ? JSON.stringify(link.consent) : null,
           link.lastSyncedAt,
         );
       }
@@ -72,6 +73,7 @@ export function contactQueries(db: Db) {
         object: row.object,
         externalId: row.externalId,
         observed: row.observed,
+        ...(row.consent ? { consent: row.consent } : {}),
         lastSyncedAt: row.lastSyncedAt,
       });
       byContact.set(row.contactId, list);

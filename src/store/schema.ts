@@ -1,5 +1,5 @@
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type { Golden, Observed } from "../core/contact.ts";
+import type { Golden, LinkConsent, Observed } from "../core/contact.ts";
 
 /** Golden records: per field the winning value, the system it came from and when. */
 export const contacts = sqliteTable("contacts", {
@@ -20,6 +20,8 @@ export const links = sqliteTable(
       .notNull()
       .references(() => contacts.id, { onDelete: "cascade" }),
     observed: text("observed", { mode: "json" }).$type<Observed>().notNull(),
+    /** Consent per channel/purpose as the hub last saw or wrote it there (echo suppression). */
+    consent: text("consent", { mode: "json" }).$type<LinkConsent>(),
     lastSyncedAt: integer("last_synced_at"),
   },
   (t) => [

@@ -5,11 +5,14 @@ import type { MappingSet } from "../core/mapping-set.ts";
 import { type PlannedWrite, planContact } from "../core/plan.ts";
 import { WorkingSet } from "../core/resolve.ts";
 import type { Store } from "../store/index.ts";
+import { type ConsentSlots, syncConsent } from "./consent-sync.ts";
 
 export interface PipelineDeps {
   store: Store;
   connectors: ReadonlyMap<SystemName, Connector>;
   mappings: MappingSet;
+  /** Which consent slots each system holds; without it consent is not synced. */
+  consentSlots?: ConsentSlots;
   now: () => number;
   newId: () => string;
 }
@@ -50,13 +53,19 @@ export async function syncRecords(
     const key = `${write.system}.${write.externalId ? "update" : "create"}`;
     counts[key] = (counts[key] ?? 0) + 1;
   }
-  if (options.dryRun) return counts;
-
   const touched = [...ws.touched].map((id) => ws.contacts.get(id)!);
+  if (options.dryRun) return addCounts(counts, await syncConsent(deps, touched, options));
+
   await deps.store.contacts.save(touched);
-  counts.failed = await push(deps, ws.contacts, writes);
+  addCounts(counts, await syncConsent(deps, touched));
+  addCounts(counts, { failed: await push(deps, ws.contacts, writes) });
   await deps.store.contacts.save(touched);
   return counts;
+}
+
+function addCounts(into: BatchCounts, more: BatchCounts): BatchCounts {
+  for (const [key, n] of Object.entries(more)) into[key] = (into[key] ?? 0) + n;
+  return into;
 }
 
 async function loadContacts(deps: PipelineDeps, records: SourceRecord[]): Promise<Contact[]> {

@@ -90,7 +90,8 @@ export function registerConsent(app: OpenAPIHono, deps: AppDeps) {
         source: "api",
         id: consentEventId("api", statement),
       };
-      await deps.store.consent.add(contact.id, [event], now);
+      if ((await deps.store.consent.add(contact.id, [event], now)) > 0)
+        await deps.engine.resync(contact.id);
       const events = await deps.store.consent.forContact(contact.id);
       return c.json(consentView(mergeConsent(events), events), 201);
     },
