@@ -12,6 +12,7 @@ import { registerConsent } from "./routes/consent.ts";
 import { registerContacts } from "./routes/contacts.ts";
 import { registerDeadLetters } from "./routes/dead-letters.ts";
 import { registerEngagement } from "./routes/engagement.ts";
+import { registerErasures } from "./routes/erasures.ts";
 import { registerRuns } from "./routes/runs.ts";
 import { registerHealth, registerSandbox } from "./routes/system.ts";
 import { registerWebhooks } from "./routes/webhooks.ts";
@@ -57,6 +58,7 @@ export function createApp(deps: AppDeps, connected: () => SystemName[]) {
   registerContacts(app, deps);
   registerConsent(app, deps);
   registerEngagement(app, deps);
+  registerErasures(app, deps);
   registerDeadLetters(app, deps);
   registerSandbox(app, deps);
 

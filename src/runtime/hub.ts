@@ -169,8 +169,12 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
         if (active.length === 0) await engine.jobs.submit("run", {});
       }),
     );
-    // Notices whose processing failed stay pending; retry them on a short tick.
-    const tick = setInterval(() => void engine.kick(), 15_000);
+    // Notices whose processing failed stay pending, and erasures some system has not
+    // confirmed stay partial: retry both on a short tick.
+    const tick = setInterval(() => {
+      void engine.kick();
+      void engine.continueErasures();
+    }, 15_000);
     timers.push({ stop: () => clearInterval(tick) });
   }
   await engine.jobs.resumeUnfinished();

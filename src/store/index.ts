@@ -1,6 +1,7 @@
 import { consentQueries, engagementQueries } from "./consent.ts";
 import { contactQueries } from "./contacts.ts";
 import { deadLetterQueries } from "./dead-letters.ts";
+import { erasureQueries } from "./erasure.ts";
 import { cursorQueries, inboxQueries } from "./inbox.ts";
 import { jobQueries } from "./jobs.ts";
 import type { Db } from "./sqlite.ts";
@@ -15,6 +16,7 @@ export function createStore(db: Db) {
     deadLetters: deadLetterQueries(db),
     consent: consentQueries(db),
     engagement: engagementQueries(db),
+    erasures: erasureQueries(db),
   };
 }
 

@@ -159,3 +159,41 @@ export const engagementEvents = sqliteTable(
   },
   (t) => [index("engagement_events_contact").on(t.contactId, t.occurredAt)],
 );
+
+/** Salted hashes of an erased person's identifiers: nothing matching them is ever re-created. */
+export const tombstones = sqliteTable(
+  "tombstones",
+  {
+    hash: text("hash").primaryKey(),
+    erasureId: text("erasure_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("tombstones_erasure").on(t.erasureId)],
+);
+
+export interface ErasureTarget {
+  system: string;
+  object: string;
+  /** Kept only until the system confirms; then replaced by its hash. */
+  externalId: string | null;
+  externalIdHash: string;
+  status: "pending" | "erased" | "failed";
+  attempts: number;
+  lastError?: string;
+  confirmedAt?: number;
+}
+
+/** The audit of an erasure: who asked, when, and which systems confirmed. */
+export const erasures = sqliteTable("erasures", {
+  id: text("id").primaryKey(),
+  requestedBy: text("requested_by").notNull(),
+  status: text("status", { enum: ["running", "completed", "partial"] }).notNull(),
+  targets: text("targets", { mode: "json" }).$type<ErasureTarget[]>().notNull(),
+  createdAt: integer("created_at").notNull(),
+  completedAt: integer("completed_at"),
+});
+
+export const settings = sqliteTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});

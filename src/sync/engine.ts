@@ -1,6 +1,7 @@
 import type { ChangeNotice, SourceRecord } from "../../connectors/contract.ts";
 import type { Logger } from "../logger.ts";
 import { describeError } from "../logger.ts";
+import { continueErasure, startErasure } from "./erasure.ts";
 import { drainInbox } from "./inbox-drain.ts";
 import { createJobRunner } from "./jobs.ts";
 import { type PipelineDeps, syncRecords, unlinkRecords } from "./pipeline.ts";
@@ -22,6 +23,20 @@ export function createEngine(deps: EngineDeps) {
     serial(() => syncRecords(deps, records, options));
   const unlink = (refs: Pick<SourceRecord, "system" | "object" | "externalId">[]) =>
     serial(() => unlinkRecords(deps, refs));
+  /** Erasures share the serial lane: no batch can save the person again while they are erased. */
+  const erase = (contactId: string, requestedBy: string) =>
+    serial(async () => {
+      const contact = await deps.store.contacts.get(contactId);
+      return contact ? startErasure(deps, contact, requestedBy) : undefined;
+    });
+  const eraseByLink = (
+    ref: Pick<SourceRecord, "system" | "object" | "externalId">,
+    requestedBy: string,
+  ) =>
+    serial(async () => {
+      const [contact] = await deps.store.contacts.loadFor([ref], []);
+      return contact ? startErasure(deps, contact, requestedBy) : undefined;
+    });
   const jobs = createJobRunner({ ...deps, syncBatch: (records, o) => syncBatch(records, o) });
 
   let draining: Promise<void> | null = null;
@@ -37,7 +52,7 @@ export function createEngine(deps: EngineDeps) {
       do {
         again = false;
         try {
-          await drainInbox({ ...deps, syncBatch, unlink });
+          await drainInbox({ ...deps, syncBatch, unlink, eraseByLink });
         } catch (error) {
           deps.logger.error("inbox drain failed", { error: describeError(error) });
         }
@@ -56,6 +71,12 @@ export function createEngine(deps: EngineDeps) {
       const inserted = await deps.store.inbox.enqueue(notices, deps.now());
       if (inserted > 0) void kick();
       return inserted;
+    },
+    erase,
+    /** Retries the systems that have not confirmed an erasure yet. */
+    async continueErasures(): Promise<void> {
+      for (const row of await deps.store.erasures.unfinished())
+        await serial(() => continueErasure(deps, row.id));
     },
     /** Re-plans one contact from its current state (dead-letter replay). */
     async resync(contactId: string): Promise<void> {

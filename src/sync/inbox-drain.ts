@@ -10,6 +10,10 @@ export interface DrainDeps extends PipelineDeps {
   logger: Logger;
   syncBatch: (records: SourceRecord[]) => Promise<unknown>;
   unlink: (refs: Pick<SourceRecord, "system" | "object" | "externalId">[]) => Promise<unknown>;
+  eraseByLink: (
+    ref: Pick<SourceRecord, "system" | "object" | "externalId">,
+    requestedBy: string,
+  ) => Promise<unknown>;
 }
 
 /**
@@ -48,7 +52,17 @@ async function processGroup(deps: DrainDeps, group: InboxRow[]) {
   const { system, object } = group[0]!;
   const connector = deps.connectors.get(system as SourceRecord["system"]);
   if (!connector || !deps.mappings.get(connector.system, object)) return;
-  const ids = [...new Set(group.map((r) => r.externalId))];
+  // A privacy deletion in a system is an erasure request for the person everywhere.
+  const erasures = group.filter((r) => r.kind === "privacy_deletion");
+  for (const row of erasures) {
+    await deps.eraseByLink(
+      { system: connector.system, object, externalId: row.externalId },
+      `${system}:privacy_deletion`,
+    );
+  }
+  const erased = new Set(erasures.map((r) => r.externalId));
+  const ids = [...new Set(group.filter((r) => !erased.has(r.externalId)).map((r) => r.externalId))];
+  if (ids.length === 0) return;
   const records = await connector.fetchByIds(object, ids);
   const found = new Set(records.map((r) => r.externalId));
   const gone = ids

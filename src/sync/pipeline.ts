@@ -6,6 +6,7 @@ import { type PlannedWrite, planContact } from "../core/plan.ts";
 import { WorkingSet } from "../core/resolve.ts";
 import type { Store } from "../store/index.ts";
 import { type ConsentSlots, syncConsent } from "./consent-sync.ts";
+import { withoutErased } from "./erasure.ts";
 
 export interface PipelineDeps {
   store: Store;
@@ -31,6 +32,9 @@ export async function syncRecords(
   options: { dryRun?: boolean } = {},
 ): Promise<BatchCounts> {
   const counts: BatchCounts = { read: records.length };
+  const live = await withoutErased(deps, records);
+  if (live.length < records.length) counts.erased = records.length - live.length;
+  records = live;
   const ws = new WorkingSet(await loadContacts(deps, records), deps.newId);
   const changed = applyAll(deps, ws, records);
   counts.changed = changed;
