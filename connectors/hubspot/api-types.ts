@@ -97,3 +97,86 @@ export const HubspotWebhookEvent = z.object({
 export type HubspotWebhookEvent = z.infer<typeof HubspotWebhookEvent>;
 
 export const HubspotWebhookEvents = z.array(HubspotWebhookEvent).max(100);
+
+/* ---- Communication preferences (consent) ---- */
+
+const LegalBasisText = z.string().optional().nullable();
+
+/** One v4 status (batch read / write results). `subscriptionId` is a number on the wire. */
+export const HubspotV4Status = z.object({
+  subscriberIdString: z.string(),
+  subscriptionId: z.union([z.number(), z.string()]).transform(String),
+  status: z.enum(["SUBSCRIBED", "UNSUBSCRIBED", "NOT_SPECIFIED"]),
+  channel: z.string().optional(),
+  timestamp: z.string().optional(),
+  source: z.string().optional().nullable(),
+  legalBasis: LegalBasisText,
+  legalBasisExplanation: LegalBasisText,
+  setStatusSuccessReason: z.string().optional(),
+});
+export type HubspotV4Status = z.infer<typeof HubspotV4Status>;
+
+export const HubspotV4BatchError = z.object({
+  category: z.string().optional(),
+  message: z.string().optional(),
+  context: z.record(z.string(), z.array(z.string())).optional(),
+});
+
+export const HubspotV4StatusesResponse = z.object({
+  results: z.array(
+    z.object({ subscriberIdString: z.string(), statuses: z.array(HubspotV4Status) }),
+  ),
+  errors: z.array(HubspotV4BatchError).optional(),
+});
+
+export const HubspotV4WideResponse = z.object({
+  results: z.array(
+    z.object({
+      subscriberIdString: z.string(),
+      wideStatuses: z.array(
+        z.object({
+          status: z.enum(["SUBSCRIBED", "UNSUBSCRIBED", "NOT_SPECIFIED"]),
+          timestamp: z.string().optional(),
+          wideStatusType: z.string().optional(),
+        }),
+      ),
+    }),
+  ),
+});
+
+export const HubspotV4WriteResponse = z.object({
+  results: z.array(HubspotV4Status),
+  errors: z.array(HubspotV4BatchError).optional(),
+});
+
+/** v3 status: SUBSCRIBED | NOT_SUBSCRIBED, no timestamp; PORTAL_WIDE_STATUS = unsubscribed from all. */
+export const HubspotV3Status = z.object({
+  id: z.string(),
+  status: z.enum(["SUBSCRIBED", "NOT_SUBSCRIBED"]),
+  sourceOfStatus: z.string(),
+  legalBasis: LegalBasisText,
+  legalBasisExplanation: LegalBasisText,
+});
+export const HubspotV3StatusesResponse = z.object({
+  recipient: z.string(),
+  subscriptionStatuses: z.array(HubspotV3Status),
+});
+export type HubspotV3Status = z.infer<typeof HubspotV3Status>;
+
+/* ---- Engagements ---- */
+
+const AssociationFrom = z.object({ id: z.union([z.string(), z.number()]).transform(String) });
+
+/** v4 association batch read. The SDK renames `from` to `_from` (like `new` -> `_new`). */
+export const HubspotAssociationBatchResponse = z.object({
+  results: z.array(
+    z
+      .object({
+        from: AssociationFrom.optional(),
+        _from: AssociationFrom.optional(),
+        to: z.array(z.object({ toObjectId: z.union([z.string(), z.number()]).transform(String) })),
+      })
+      .transform(({ from, _from, to }) => ({ from: (from ?? _from)!, to }))
+      .refine((r) => r.from !== undefined, "from or _from is required"),
+  ),
+});

@@ -97,6 +97,12 @@ export function createHubspotApi(config: HubspotClientConfig): HubspotApi {
   // and applies lazily when an API group is first touched: bind ours now, before another
   // Client (with retries) elsewhere in the process can change them.
   void sdk.crm.contacts;
+  void sdk.crm.objects.meetings;
+  void sdk.crm.objects.emails;
+  void sdk.crm.associations.v4;
+  void sdk.communicationPreferences;
+  // `apiRequest` (communication preferences v4) cannot be bound this way: it applies the
+  // decorators current at call time. Never create a Client with retries in this process.
   const rate = config.rateLimit ?? DEFAULT_RATE_LIMIT;
   // The limiter counts call starts, HubSpot counts arrivals: a slow first call (connection
   // set-up) followed by fast ones lands more calls in one server-side window than we started

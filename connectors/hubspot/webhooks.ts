@@ -149,6 +149,11 @@ const KIND_BY_SUFFIX: Record<string, ChangeNotice["kind"]> = {
   privacyDeletion: "privacy_deletion",
 };
 
+/** `hs_email_optout` (unsubscribed from all) and `hs_email_optout_<subscriptionId>`. */
+export function isConsentProperty(name: string | undefined): boolean {
+  return name !== undefined && /^hs_email_optout(_\d+)?$/.test(name);
+}
+
 function formatIssuePath(path: readonly PropertyKey[]): string {
   return path
     .map((part, index) =>
@@ -198,6 +203,9 @@ export function parseHubspotWebhook(rawBody: string): ChangeNotice[] {
       portalId: event.portalId,
     };
     if (event.propertyName !== undefined) detail.propertyName = event.propertyName;
+    // Subscription status changes reach apps as opt-out property changes (no event of their
+    // own): the hub should re-read consent for this contact.
+    if (kind === "upsert" && isConsentProperty(event.propertyName)) detail.consent = true;
     if (event.propertyValue !== undefined) detail.propertyValue = event.propertyValue;
     if (event.changeFlag !== undefined) detail.changeFlag = event.changeFlag;
     if (event.mergedObjectIds !== undefined) detail.mergedObjectIds = event.mergedObjectIds;

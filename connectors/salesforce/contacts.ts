@@ -169,7 +169,8 @@ export async function fetchByIds(
   return out;
 }
 
-function chunkInList(values: string[]): string[][] {
+/** Splits values for `IN (...)` lists: at most 200 each, and a GET URL far below its limit. */
+export function chunkInList(values: string[]): string[][] {
   const chunks: string[][] = [];
   let current: string[] = [];
   let size = 0;

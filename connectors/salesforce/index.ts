@@ -1,11 +1,20 @@
-/** The Salesforce connector: Lead and Contact over the REST API through jsforce. */
-import type { Connector } from "../contract.ts";
+/**
+ * The Salesforce connector: Lead and Contact over the REST API through jsforce, plus consent
+ * (opt-out boxes, ContactPointTypeConsent), engagement (Tasks, Events, campaign responses;
+ * Tasks written back) and erasure.
+ */
+import type { Connector, ConsentCapable, EngagementCapable, ErasureCapable } from "../contract.ts";
 import {
   createSalesforceClient,
   type SalesforceClient,
   type SalesforceCredentials,
 } from "./client.ts";
+import { purposeIdLoader, readConsent } from "./consent.ts";
+import { DEFAULT_CONSENT_FIELDS, type SalesforceConsentOptions } from "./consent-map.ts";
+import { writeConsent } from "./consent-write.ts";
 import { fetchByIds, findByEmails, pullChanges, write } from "./contacts.ts";
+import { pullEngagement, type SalesforceActivityOptions, writeActivities } from "./engagement.ts";
+import { erase } from "./erasure.ts";
 
 export type SalesforceObject = "Lead" | "Contact";
 
@@ -27,10 +36,22 @@ export interface SalesforceConnectorOptions {
   /** Per-request timeout in ms (default 120,000). */
   requestTimeoutMs?: number;
   retry?: { attempts?: number; baseMs?: number; maxMs?: number };
+  /**
+   * Consent sources. `fields` default to HasOptedOutOfEmail -> email and DoNotCall -> phone
+   * (channel-wide, purpose null); `individual.purposes` map hub purposes to DataUsePurpose
+   * names (ContactPointTypeConsent; needs Data Protection and Privacy enabled in the org).
+   */
+  consent?: SalesforceConsentOptions;
+  activities?: SalesforceActivityOptions;
 }
 
-export interface SalesforceConnector extends Connector {
+export interface SalesforceConnector
+  extends Connector,
+    ConsentCapable,
+    EngagementCapable,
+    ErasureCapable {
   readonly client: SalesforceClient;
+  writeActivities: NonNullable<EngagementCapable["writeActivities"]>;
 }
 
 export function createSalesforceConnector(config: SalesforceConnectorConfig): SalesforceConnector {
@@ -39,10 +60,27 @@ export function createSalesforceConnector(config: SalesforceConnectorConfig): Sa
   const assertObject = (object: string) => {
     if (!objects.includes(object)) throw new Error(`Salesforce object ${object} is not configured`);
   };
+  const purposes = config.consent?.individual?.purposes ?? [];
+  const consent = {
+    client,
+    fields: config.consent?.fields ?? DEFAULT_CONSENT_FIELDS,
+    purposes,
+    purposeIds: purposeIdLoader(client, purposes),
+  };
+  const activities = {
+    taskSubject: config.activities?.taskSubject ?? "tsunagu",
+    keyField: config.activities?.keyField ?? "Tsunagu_Key__c",
+  };
   return {
     system: "salesforce",
     objects,
     client,
+    readConsent: (refs) => readConsent(consent, refs),
+    writeConsent: (ops) => writeConsent(consent, ops),
+    pullEngagement: (cursor, options) =>
+      pullEngagement(client, activities.keyField, cursor, options),
+    writeActivities: (ops) => writeActivities(client, activities, ops),
+    erase: (refs) => erase(client, purposes.length > 0, refs),
     pullChanges(object, cursor, options) {
       assertObject(object);
       return pullChanges(client, config, object, cursor, options);
@@ -63,4 +101,10 @@ export {
   SalesforceAuthError,
   type SalesforceCredentials,
 } from "./client.ts";
+export type {
+  ConsentFieldMapping,
+  ConsentPurposeMapping,
+  SalesforceConsentOptions,
+} from "./consent-map.ts";
+export type { SalesforceActivityOptions } from "./engagement.ts";
 export { outboundAck, parseOutboundMessage, sameOrgId, soapFault } from "./webhooks.ts";

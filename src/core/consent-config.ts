@@ -84,3 +84,44 @@ export function consentSlots(config: ConsentConfig): Map<SystemName, ConsentSlot
     ["salesforce", salesforce],
   ]);
 }
+
+/** What each connector is told about consent, from the same file. */
+export function connectorConsentOptions(config: ConsentConfig) {
+  return {
+    hubspot: {
+      subscriptions: config.purposes
+        .filter((p) => p.hubspot && p.channel === "email")
+        .map((p) => ({
+          subscriptionId: p.hubspot!.subscriptionId,
+          channel: "email" as const,
+          purpose: p.id,
+        })),
+    },
+    salesforce: {
+      fields: Object.entries(config.channels).flatMap(([channel, c]) =>
+        c?.salesforce
+          ? [
+              {
+                field: c.salesforce.field,
+                channel: channel as ConsentSlot["channel"],
+                purpose: null,
+              },
+            ]
+          : [],
+      ),
+      ...(config.salesforceIndividualConsent
+        ? {
+            individual: {
+              purposes: config.purposes
+                .filter((p) => p.salesforce)
+                .map((p) => ({
+                  purpose: p.id,
+                  channel: p.channel,
+                  dataUsePurposeName: p.salesforce!.dataUsePurposeName,
+                })),
+            },
+          }
+        : {}),
+    },
+  };
+}

@@ -33,11 +33,18 @@ export function planConsent(
   slots: readonly ConsentSlot[],
 ): ConsentStatement[] {
   const writes: ConsentStatement[] = [];
-  for (const slot of slots) {
+  // Channel-wide slots first, and purposes judged against the state after those writes:
+  // lifting a channel-wide opt-out must not leave a purpose that relied on it opted in.
+  const after: SystemConsent = new Map(shows);
+  const ordered = [...slots].sort(
+    (a, b) => Number(a.purpose !== null) - Number(b.purpose !== null),
+  );
+  for (const slot of ordered) {
     const entry = effectiveConsent(merged, slot.channel, slot.purpose);
     if (entry.state === "unknown" || !entry.decidedBy) continue;
-    if (shownState(shows, slot) === entry.state) continue;
+    if (shownState(after, slot) === entry.state) continue;
     if (entry.state === "opted_in" && slot.optInNeedsLegalBasis && !entry.legalBasis) continue;
+    after.set(consentKey(slot.channel, slot.purpose), entry.state);
     writes.push({
       channel: slot.channel,
       purpose: slot.purpose,

@@ -5,6 +5,7 @@ import { Cron } from "croner";
 import type { Connector, SystemName } from "../../connectors/contract.ts";
 import { createHubspotConnector } from "../../connectors/hubspot/index.ts";
 import { createSalesforceConnector } from "../../connectors/salesforce/index.ts";
+import { connectorConsentOptions, consentSlots } from "../core/consent-config.ts";
 import { sourceFieldsToRead } from "../core/mapping.ts";
 import { buildMappingSet, type MappingSet } from "../core/mapping-set.ts";
 import { createApp } from "../http/app.ts";
@@ -14,7 +15,7 @@ import { createStore, type Store } from "../store/index.ts";
 import { openSqlite } from "../store/sqlite.ts";
 import { createEngine, type Engine } from "../sync/engine.ts";
 import type { HubConfig } from "./config.ts";
-import { readConsentConfig, readMappingFiles } from "./load-mappings.ts";
+import { readConsentConfig, readEngagementConfig, readMappingFiles } from "./load-mappings.ts";
 
 export interface Hub {
   url: string;
@@ -45,6 +46,8 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
     { system: "salesforce", createObject: config.salesforceTargetObject },
   ]);
   const consent = readConsentConfig(config.mappingsDir);
+  const engagement = readEngagementConfig(config.mappingsDir);
+  const consentOptions = connectorConsentOptions(consent);
   const { db, close: closeDb } = openSqlite(config.dbPath);
   const store = createStore(db);
 
@@ -87,6 +90,7 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
           concurrency: 10,
         },
         searchPerSecond: hubspot.searchPerSecond,
+        consent: consentOptions.hubspot,
       }),
     ],
     [
@@ -101,6 +105,7 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
           Lead: sourceFieldsToRead(mappings.get("salesforce", "Lead")!),
           Contact: sourceFieldsToRead(mappings.get("salesforce", "Contact")!),
         },
+        consent: consentOptions.salesforce,
       }),
     ],
   ]);
@@ -109,6 +114,8 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
     store,
     connectors,
     mappings,
+    consentSlots: consentSlots(consent),
+    engagement,
     logger,
     now: Date.now,
     newId: randomUUID,

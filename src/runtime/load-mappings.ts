@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ConsentConfig, parseConsentConfig } from "../core/consent-config.ts";
+import { type EngagementConfig, parseEngagementConfig } from "../core/engagement-config.ts";
 import { MappingError } from "../core/mapping-spec.ts";
 
 /** Reads every `<system>.<object>.json` mapping in the folder (other JSON files are not mappings). */
@@ -24,13 +25,20 @@ export function readMappingFiles(
 }
 
 /** `consent.json` in the mappings folder; without one the hub tracks channel-wide consent only. */
-export function readConsentConfig(dir: string): ConsentConfig {
-  const file = join(dir, "consent.json");
-  if (!existsSync(file)) return parseConsentConfig(file, {});
+export const readConsentConfig = (dir: string): ConsentConfig =>
+  readOptional(join(dir, "consent.json"), parseConsentConfig);
+
+/** `engagement.json`: which engagement becomes Salesforce Tasks (defaults when absent). */
+export const readEngagementConfig = (dir: string): EngagementConfig =>
+  readOptional(join(dir, "engagement.json"), parseEngagementConfig);
+
+function readOptional<T>(file: string, parse: (file: string, json: unknown) => T): T {
+  if (!existsSync(file)) return parse(file, {});
+  let json: unknown;
   try {
-    return parseConsentConfig(file, JSON.parse(readFileSync(file, "utf8")));
+    json = JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
-    if (error instanceof MappingError) throw error;
     throw new MappingError(`${file}: (root): not valid JSON: ${(error as Error).message}`);
   }
+  return parse(file, json);
 }

@@ -1,6 +1,8 @@
 import type { ChangeNotice, SourceRecord } from "../../connectors/contract.ts";
+import type { EngagementConfig } from "../core/engagement-config.ts";
 import type { Logger } from "../logger.ts";
 import { describeError } from "../logger.ts";
+import { syncEngagement } from "./engagement-sync.ts";
 import { continueErasure, startErasure } from "./erasure.ts";
 import { drainInbox } from "./inbox-drain.ts";
 import { createJobRunner } from "./jobs.ts";
@@ -9,6 +11,7 @@ import { createSerial } from "./serial.ts";
 
 export interface EngineDeps extends PipelineDeps {
   logger: Logger;
+  engagement?: EngagementConfig;
 }
 
 /**
@@ -37,7 +40,11 @@ export function createEngine(deps: EngineDeps) {
       const [contact] = await deps.store.contacts.loadFor([ref], []);
       return contact ? startErasure(deps, contact, requestedBy) : undefined;
     });
-  const jobs = createJobRunner({ ...deps, syncBatch: (records, o) => syncBatch(records, o) });
+  const jobs = createJobRunner({
+    ...deps,
+    syncBatch: (records, o) => syncBatch(records, o),
+    syncEngagement: (events, o) => serial(() => syncEngagement(deps, events, o)),
+  });
 
   let draining: Promise<void> | null = null;
   let again = false;

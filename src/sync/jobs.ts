@@ -1,4 +1,12 @@
-import type { SourceRecord, SystemName } from "../../connectors/contract.ts";
+import type {
+  ChangePage,
+  Connector,
+  EngagementCapable,
+  EngagementEvent,
+  EngagementPage,
+  SourceRecord,
+  SystemName,
+} from "../../connectors/contract.ts";
 import { describeError, type Logger } from "../logger.ts";
 import type { Store } from "../store/index.ts";
 import type { JobRow } from "../store/jobs.ts";
@@ -29,12 +37,10 @@ export interface JobRunnerDeps {
   store: Store;
   connectors: ReadonlyMap<
     SystemName,
-    {
-      objects: readonly string[];
-      pullChanges: import("../../connectors/contract.ts").Connector["pullChanges"];
-    }
+    Pick<Connector, "objects" | "pullChanges"> & Partial<EngagementCapable>
   >;
   syncBatch: (records: SourceRecord[], options: { dryRun: boolean }) => Promise<BatchCounts>;
+  syncEngagement: (events: EngagementEvent[], options: { dryRun: boolean }) => Promise<BatchCounts>;
   now: () => number;
   newId: () => string;
   logger: Logger;
@@ -82,14 +88,48 @@ export function createJobRunner(deps: JobRunnerDeps) {
     }
   }
 
+  /** Contacts of every object first, then engagement (which needs the people linked). */
   function stepsFor(job: JobRow): Step[] {
     const systems =
       job.kind === "backfill"
         ? [(job.params as unknown as BackfillParams).system]
         : [...deps.connectors.keys()];
-    return systems.flatMap((system) =>
+    const records = systems.flatMap((system) =>
       (deps.connectors.get(system)?.objects ?? []).map((object) => ({ system, object })),
     );
+    const engagement = systems
+      .filter((system) => deps.connectors.get(system)?.pullEngagement)
+      .map((system) => ({ system, object: ENGAGEMENT }));
+    return [...records, ...engagement];
+  }
+
+  /** Pages of one step as keyed items with a cursor, and how to process them. */
+  function pagesOf(step: Step, cursor: string | null, params: Partial<BackfillParams> & RunParams) {
+    const connector = deps.connectors.get(step.system)!;
+    const options = {
+      until: params.until,
+      ...(params.since !== undefined ? { since: params.since } : {}),
+    };
+    if (step.object === ENGAGEMENT) {
+      return mapPages(connector.pullEngagement!(cursor, options), (page: EngagementPage) => ({
+        cursor: page.cursor,
+        items: page.events.map((e) => ({
+          id: `${e.key}@${e.occurredAt}`,
+          at: e.occurredAt,
+          item: e,
+        })),
+        run: (items: EngagementEvent[], dryRun: boolean) => deps.syncEngagement(items, { dryRun }),
+      }));
+    }
+    return mapPages(connector.pullChanges(step.object, cursor, options), (page: ChangePage) => ({
+      cursor: page.cursor,
+      items: page.records.map((r) => ({
+        id: `${r.externalId}@${r.modifiedAt}`,
+        at: r.modifiedAt,
+        item: r,
+      })),
+      run: (items: SourceRecord[], dryRun: boolean) => deps.syncBatch(items, { dryRun }),
+    }));
   }
 
   async function execute(job: JobRow) {
@@ -109,12 +149,8 @@ export function createJobRunner(deps: JobRunnerDeps) {
         const resumeFrom = step === checkpoint.step ? checkpoint.cursor : null;
         const cursor =
           resumeFrom ?? (job.kind === "run" ? await deps.store.cursors.get(cursorKey) : null);
-        const pages = deps.connectors.get(system)!.pullChanges(object, cursor, {
-          until: params.until,
-          ...(params.since !== undefined ? { since: params.since } : {}),
-        });
         let boundary = new Set<string>();
-        for await (const page of pages) {
+        for await (const page of pagesOf(steps[step]!, cursor, params)) {
           if (stopping) return;
           if ((await deps.store.jobs.get(job.id))?.cancelRequested) {
             await deps.store.jobs.update(job.id, {
@@ -124,11 +160,9 @@ export function createJobRunner(deps: JobRunnerDeps) {
             });
             return;
           }
-          const fresh = page.records.filter(
-            (r) => !boundary.has(`${r.externalId}@${r.modifiedAt}`),
-          );
-          boundary = lastInstant(page.records);
-          const counts = await deps.syncBatch(fresh, { dryRun });
+          const fresh = page.items.filter((i) => !boundary.has(i.id));
+          boundary = lastInstant(page.items);
+          const counts = await page.run(fresh.map((i) => i.item) as never, dryRun);
           progress.pages = (progress.pages ?? 0) + 1;
           for (const [key, n] of Object.entries(counts)) progress[key] = (progress[key] ?? 0) + n;
           checkpoint = { step, cursor: page.cursor };
@@ -200,9 +234,13 @@ export type JobRunner = ReturnType<typeof createJobRunner>;
  * Cursors resume at the last modification time read (inclusive), so the next page starts
  * with the records of that instant again; these keys let the runner skip them.
  */
-function lastInstant(records: SourceRecord[]): Set<string> {
-  const last = Math.max(...records.map((r) => r.modifiedAt));
-  return new Set(
-    records.filter((r) => r.modifiedAt === last).map((r) => `${r.externalId}@${r.modifiedAt}`),
-  );
+function lastInstant(items: { id: string; at: number }[]): Set<string> {
+  const last = Math.max(...items.map((i) => i.at));
+  return new Set(items.filter((i) => i.at === last).map((i) => i.id));
+}
+
+const ENGAGEMENT = "engagement";
+
+async function* mapPages<P, Q>(pages: AsyncIterable<P>, map: (page: P) => Q): AsyncIterable<Q> {
+  for await (const page of pages) yield map(page);
 }

@@ -117,6 +117,7 @@ describe("consent plan", () => {
           const system = systemConsentOf(
             shown.map(({ source: _s, legalBasis: _l, ...s }) => ({
               ...s,
+              channel: "email" as const,
               evidence: { kind: "t" },
             })),
           );

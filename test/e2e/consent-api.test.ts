@@ -76,6 +76,8 @@ describe("POST /v1/contacts/:id/consent", () => {
     await post(json);
     await post(json);
     const phone = (await consentOf()).find((c) => c.channel === "phone");
-    expect(phone?.trail).toHaveLength(1);
+    // The trail also holds what Salesforce showed when the opt-out was propagated there.
+    expect(phone?.trail.filter((e) => (e as { source: string }).source === "api")).toHaveLength(1);
+    expect(phone).toMatchObject({ state: "opted_out" });
   });
 });

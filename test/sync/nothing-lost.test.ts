@@ -3,7 +3,12 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Connector, SourceRecord, SystemName } from "../../connectors/contract.ts";
+import type {
+  Connector,
+  EngagementEvent,
+  SourceRecord,
+  SystemName,
+} from "../../connectors/contract.ts";
 import { createHubspotConnector } from "../../connectors/hubspot/index.ts";
 import {
   type RunningHubspotSandbox,
@@ -17,6 +22,7 @@ import { sourceFieldsToRead } from "../../src/core/mapping.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createStore } from "../../src/store/index.ts";
 import { openSqlite } from "../../src/store/sqlite.ts";
+import { syncEngagement } from "../../src/sync/engagement-sync.ts";
 import { createJobRunner } from "../../src/sync/jobs.ts";
 import { syncRecords } from "../../src/sync/pipeline.ts";
 import { startTestHub, waitFor } from "../helpers/hub.ts";
@@ -59,9 +65,12 @@ describe("invariant 1: nothing lost", () => {
       newId: randomUUID,
       logger: createLogger({ silent: true }),
     };
+    const engagement = (events: EngagementEvent[], o: { dryRun: boolean }) =>
+      syncEngagement(deps, events, o);
     let batches = 0;
     const crashing = createJobRunner({
       ...deps,
+      syncEngagement: engagement,
       syncBatch: async (records: SourceRecord[], o) => {
         if (++batches === 2) throw new Error("simulated crash while merging page 2");
         return syncRecords(deps, records, o);
@@ -75,6 +84,7 @@ describe("invariant 1: nothing lost", () => {
     expect(await store.contacts.count()).toBe(200);
 
     const healthy = createJobRunner({
+      syncEngagement: engagement,
       ...deps,
       syncBatch: (records, o) => syncRecords(deps, records, o),
     });

@@ -6,16 +6,25 @@
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { SandboxRequestLogEntry } from "../../../src/sandbox/contract.ts";
+import type { ConsentStore } from "./consent-store.ts";
+import type { EngagementStore } from "./engagement-store.ts";
 import { errorBody, rateLimitBody, serverErrorBody, validation } from "./errors.ts";
 import type { FaultInjector, RollingWindow } from "./limits.ts";
 import { registerAdminRoutes } from "./routes-admin.ts";
 import { registerBatchRoutes } from "./routes-batch.ts";
+import { registerConsentRoutes } from "./routes-consent.ts";
+import { registerEngagementRoutes } from "./routes-engagements.ts";
+import { registerGdprRoutes } from "./routes-gdpr.ts";
 import { registerObjectRoutes } from "./routes-objects.ts";
 import { type ContactStore, DEFAULT_READ_PROPERTIES, type StoredContact } from "./store.ts";
 import type { WebhookSender } from "./webhook-sender.ts";
 
 export interface SandboxState {
   store: ContactStore;
+  consent: ConsentStore;
+  engagements: EngagementStore;
+  /** GDPR tools on: subscribing needs a legal basis. */
+  gdprEnabled: boolean;
   sender: WebhookSender;
   accessToken: string;
   general: RollingWindow;
@@ -92,7 +101,7 @@ function rateHeaders(c: Context, state: SandboxState): void {
 export function createSandboxApp(state: SandboxState): SandboxApp {
   const app = new Hono();
 
-  app.use("/crm/*", async (c, next) => {
+  const apiMiddleware = async (c: Context, next: () => Promise<void>) => {
     const url = new URL(c.req.url);
     const path = url.pathname + url.search;
     const method = c.req.method;
@@ -137,15 +146,20 @@ export function createSandboxApp(state: SandboxState): SandboxApp {
     } finally {
       state.log.push({ method, path, status: c.res.status, at: Date.now() });
     }
-  });
+  };
+  app.use("/crm/*", apiMiddleware);
+  app.use("/communication-preferences/*", apiMiddleware);
 
   app.onError((error, c) => {
     if (error instanceof HttpError) return c.json(error.body as object, error.status);
     return c.json(errorBody("INTERNAL_ERROR", String(error)), 500);
   });
 
+  registerGdprRoutes(app, state);
   registerBatchRoutes(app, state);
   registerObjectRoutes(app, state);
+  registerEngagementRoutes(app, state);
+  registerConsentRoutes(app, state);
   registerAdminRoutes(app, state);
   app.notFound((c) => c.json(errorBody("OBJECT_NOT_FOUND", "resource not found"), 404));
   return app;

@@ -6,13 +6,40 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { RunningSandbox, SandboxRequestLogEntry } from "../../../src/sandbox/contract.ts";
 import { createSandboxApp, HttpError, type SandboxState } from "./app.ts";
+import {
+  type ConsentChange,
+  ConsentStore,
+  DEFAULT_SUBSCRIPTIONS,
+  type StatusState,
+  type SubscriptionDefinitionSeed,
+} from "./consent-store.ts";
+import { type EngagementObject, EngagementStore } from "./engagement-store.ts";
 import { FaultInjector, type FaultSpec, RollingWindow } from "./limits.ts";
 import { adminOps } from "./routes-admin.ts";
 import { ContactStore, type PropertyDefinition } from "./store.ts";
 import { WebhookSender } from "./webhook-sender.ts";
 
+export type { StatusState, SubscriptionDefinitionSeed } from "./consent-store.ts";
+export type { EngagementObject } from "./engagement-store.ts";
 export type { FaultSpec } from "./limits.ts";
 export type { PropertyDefinition } from "./store.ts";
+
+/**
+ * The contact property a subscription change shows up in (and fires `contact.propertyChange`
+ * for): `hs_email_optout` for "unsubscribed from all", `hs_email_optout_<subscriptionId>` per
+ * subscription; "true" = opted out, "false" = subscribed, "" = no status.
+ */
+export function optoutPropertyOf(change: Pick<ConsentChange, "subscriptionId" | "status">): {
+  name: string;
+  value: string;
+} {
+  if (change.subscriptionId === "all") {
+    return { name: "hs_email_optout", value: change.status === "UNSUBSCRIBED" ? "true" : "false" };
+  }
+  const value =
+    change.status === "UNSUBSCRIBED" ? "true" : change.status === "SUBSCRIBED" ? "false" : "";
+  return { name: `hs_email_optout_${change.subscriptionId}`, value };
+}
 
 export const DEFAULT_HUBSPOT_SANDBOX_TOKEN = "pat-sandbox-00000000-0000-4000-8000-000000000000";
 export const DEFAULT_HUBSPOT_SANDBOX_CLIENT_SECRET = "sandbox-client-secret";
@@ -39,6 +66,10 @@ export interface HubspotSandboxOptions {
   extraProperties?: Record<string, PropertyDefinition>;
   webhookBatchDelayMs?: number;
   webhookRetryBaseMs?: number;
+  /** Email subscription types; default 1001 Marketing Information, 1002 Newsletter, 1003 Product updates. */
+  subscriptions?: SubscriptionDefinitionSeed[];
+  /** GDPR tools on (default true): subscribing requires a legal basis. */
+  gdprEnabled?: boolean;
 }
 
 export interface RunningHubspotSandbox extends RunningSandbox {
@@ -54,6 +85,22 @@ export interface RunningHubspotSandbox extends RunningSandbox {
   contactCount(): number;
   injectFault(fault: FaultSpec): void;
   clearFaults(): void;
+  /** Like the person using the preferences page / an unsubscribe link: fires webhooks. */
+  setSubscription(
+    email: string,
+    subscriptionId: string | "all",
+    status: StatusState,
+    legalBasis?: string,
+    legalBasisExplanation?: string,
+  ): void;
+  /** The stored state of an email (not an API call): status per subscription id, and "all". */
+  getSubscriptions(email: string): Record<string, { status: string; legalBasis?: string }>;
+  createEngagement(
+    type: EngagementObject,
+    contactId: string,
+    properties: Record<string, string>,
+  ): Record<string, unknown>;
+  updateEngagement(type: EngagementObject, id: string, properties: Record<string, string>): void;
 }
 
 function unwrap<T>(fn: () => T): T {
@@ -93,9 +140,25 @@ export async function startHubspotSandbox(
     retryBaseMs: options.webhookRetryBaseMs ?? 1000,
   });
   store.onChange((change) => sender.enqueue(change));
+  const subscriptions = options.subscriptions ?? DEFAULT_SUBSCRIPTIONS;
+  for (const seed of subscriptions) {
+    store.catalog.set(`hs_email_optout_${seed.id}`, { type: "enumeration", readOnly: true });
+  }
+  const consent = new ConsentStore(subscriptions, () => store.tick());
+  // Status changes show on the contact as opt-out properties, which is what fires webhooks.
+  consent.onChange((change) => {
+    const contact = store.getByEmail(change.email);
+    if (!contact) return;
+    const { name, value } = optoutPropertyOf(change);
+    store.update(contact.id, { [name]: value }, change.source);
+  });
+  const engagements = new EngagementStore(() => store.tick());
   const log: SandboxRequestLogEntry[] = [];
   const state: SandboxState = {
     store,
+    consent,
+    engagements,
+    gdprEnabled: options.gdprEnabled ?? true,
     sender,
     accessToken,
     general: new RollingWindow(
@@ -142,6 +205,24 @@ export async function startHubspotSandbox(
     contactCount: () => store.size,
     injectFault: (fault) => unwrap(() => ops.injectFault(fault)),
     clearFaults: () => state.faults.clear(),
+    setSubscription: (email, subscriptionId, status, legalBasis, explanation) =>
+      unwrap(() => ops.setSubscription(email, subscriptionId, status, legalBasis, explanation)),
+    getSubscriptions: (email) => {
+      const subscriber = consent.subscriber(email);
+      const out: Record<string, { status: string; legalBasis?: string }> = {};
+      for (const [id, stored] of subscriber?.statuses ?? []) {
+        out[id] = {
+          status: stored.status,
+          ...(stored.legalBasis ? { legalBasis: stored.legalBasis } : {}),
+        };
+      }
+      if (subscriber?.unsubscribedAll) out.all = { status: "UNSUBSCRIBED" };
+      return out;
+    },
+    createEngagement: (type, contactId, properties) =>
+      unwrap(() => ops.createEngagement(type, contactId, properties)),
+    updateEngagement: (type, id, properties) =>
+      unwrap(() => ops.updateEngagement(type, id, properties)),
     close: () =>
       new Promise<void>((resolve, reject) => {
         sender.close();

@@ -5,8 +5,11 @@
  */
 import type { Hono } from "hono";
 import { HttpError, readJson, type SandboxState, toApiObject } from "./app.ts";
+import { LEGAL_BASES, STATUS_STATES, type StatusState } from "./consent-store.ts";
+import { type EngagementObject, isEngagementObject } from "./engagement-store.ts";
 import { conflict, notFound, propertyValidation, validation } from "./errors.ts";
 import type { FaultSpec } from "./limits.ts";
+import { toEngagementObject, validateEngagement } from "./routes-engagements.ts";
 import { propertiesOf } from "./routes-objects.ts";
 import { ConflictError, type StoredContact } from "./store.ts";
 
@@ -21,6 +24,21 @@ export interface AdminOps {
   deleteContact(id: string): boolean;
   getContact(id: string): Record<string, unknown> | undefined;
   injectFault(fault: FaultSpec): void;
+  /** Like the person clicking a preferences/unsubscribe link: fires webhooks (CRM_UI). */
+  setSubscription(
+    email: string,
+    subscriptionId: string,
+    status: StatusState,
+    legalBasis?: string,
+    legalBasisExplanation?: string,
+  ): void;
+  /** Logs a meeting or email on the contact's timeline. */
+  createEngagement(
+    type: EngagementObject,
+    contactId: string,
+    properties: Record<string, string>,
+  ): Record<string, unknown>;
+  updateEngagement(type: EngagementObject, id: string, properties: Record<string, string>): void;
 }
 
 export function adminOps(state: SandboxState): AdminOps {
@@ -50,6 +68,40 @@ export function adminOps(state: SandboxState): AdminOps {
     getContact(id) {
       const contact = state.store.get(id);
       return contact ? fullObject(contact) : undefined;
+    },
+    setSubscription(email, subscriptionId, status, legalBasis, legalBasisExplanation) {
+      if (!STATUS_STATES.includes(status)) {
+        throw new HttpError(
+          400,
+          validation("status must be SUBSCRIBED, UNSUBSCRIBED or NOT_SPECIFIED"),
+        );
+      }
+      if (legalBasis !== undefined && !(LEGAL_BASES as readonly string[]).includes(legalBasis)) {
+        throw new HttpError(400, validation(`legalBasis must be one of ${LEGAL_BASES.join(", ")}`));
+      }
+      const options = { legalBasis, legalBasisExplanation, source: "CRM_UI" as const };
+      if (subscriptionId === "all") {
+        if (status === "SUBSCRIBED") {
+          throw new HttpError(400, validation("'all' takes UNSUBSCRIBED or NOT_SPECIFIED"));
+        }
+        state.consent.setAll(email, status, options);
+        return;
+      }
+      if (!state.consent.definition(subscriptionId)) throw new HttpError(404, notFound());
+      state.consent.set(email, subscriptionId, status, options);
+    },
+    createEngagement(type, contactId, properties) {
+      if (!isEngagementObject(type)) throw new HttpError(404, notFound());
+      if (!state.store.get(contactId)) throw new HttpError(404, notFound());
+      const issues = validateEngagement(state, type, properties);
+      if (issues.length > 0) throw new HttpError(400, propertyValidation(issues));
+      const record = state.engagements.create(type, properties, [contactId]);
+      return toEngagementObject(record, Object.keys(record.properties), true);
+    },
+    updateEngagement(type, id, properties) {
+      const issues = validateEngagement(state, type, properties);
+      if (issues.length > 0) throw new HttpError(400, propertyValidation(issues));
+      if (!state.engagements.update(type, id, properties)) throw new HttpError(404, notFound());
     },
     injectFault(fault) {
       try {
@@ -101,6 +153,35 @@ export function registerAdminRoutes(app: Hono, state: SandboxState): void {
   app.delete("/_sandbox/contacts/:id", (c) => {
     if (!ops.deleteContact(c.req.param("id"))) throw new HttpError(404, notFound());
     return c.body(null, 204);
+  });
+
+  app.post("/_sandbox/subscriptions", async (c) => {
+    const body = await readJson(c);
+    const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+    const email = str(body.email);
+    const subscriptionId = str(body.subscriptionId);
+    if (!email || !subscriptionId) {
+      throw new HttpError(400, validation("email and subscriptionId are required"));
+    }
+    ops.setSubscription(
+      email,
+      subscriptionId,
+      String(body.status) as StatusState,
+      str(body.legalBasis),
+      str(body.legalBasisExplanation),
+    );
+    return c.body(null, 204);
+  });
+
+  app.post("/_sandbox/engagements", async (c) => {
+    const body = await readJson(c);
+    const properties = (body.properties ?? {}) as Record<string, string>;
+    const created = ops.createEngagement(
+      String(body.type) as EngagementObject,
+      String(body.contactId ?? ""),
+      properties,
+    );
+    return c.json(created, 201);
   });
 
   app.put("/_sandbox/webhook", async (c) => {

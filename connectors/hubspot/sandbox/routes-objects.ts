@@ -35,7 +35,7 @@ export function propertiesOf(body: Record<string, unknown>): Record<string, unkn
   return properties as Record<string, unknown>;
 }
 
-function parseSorts(raw: unknown): SearchSort[] {
+export function parseSorts(raw: unknown): SearchSort[] {
   if (raw === undefined) return [];
   if (!Array.isArray(raw)) throw new HttpError(400, validation("sorts must be an array"));
   return raw.map((sort) => {
@@ -55,7 +55,7 @@ function parseSorts(raw: unknown): SearchSort[] {
   });
 }
 
-function parseFilterGroups(raw: unknown): Array<{ filters: SearchFilter[] }> {
+export function parseFilterGroups(raw: unknown): Array<{ filters: SearchFilter[] }> {
   if (raw === undefined) return [];
   if (!Array.isArray(raw)) throw new HttpError(400, validation("filterGroups must be an array"));
   if (raw.length > SEARCH_MAX_GROUPS) {

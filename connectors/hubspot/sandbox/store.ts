@@ -59,6 +59,7 @@ export type ChangeSource = "INTEGRATION" | "CRM_UI";
 export type ContactChange =
   | { type: "creation"; id: string; at: number; source: ChangeSource }
   | { type: "deletion"; id: string; at: number; source: ChangeSource }
+  | { type: "privacyDeletion"; id: string; at: number; source: ChangeSource }
   | {
       type: "propertyChange";
       id: string;
@@ -216,6 +217,21 @@ export class ContactStore {
     if (contact.properties.email) this.emails.delete(contact.properties.email.toLowerCase());
     this.emit({ type: "deletion", id, at: this.tick(), source });
     return true;
+  }
+
+  /**
+   * GDPR delete: the contact is gone for good. HubSpot sends `contact.privacyDeletion` and
+   * also a `contact.deletion` for the same contact.
+   */
+  privacyDelete(id: string, source: ChangeSource): StoredContact | undefined {
+    const contact = this.contacts.get(id);
+    if (!contact) return undefined;
+    this.contacts.delete(id);
+    if (contact.properties.email) this.emails.delete(contact.properties.email.toLowerCase());
+    const at = this.tick();
+    this.emit({ type: "privacyDeletion", id, at, source });
+    this.emit({ type: "deletion", id, at, source });
+    return contact;
   }
 
   private emit(change: ContactChange): void {

@@ -36,6 +36,7 @@ const SUBSCRIPTION_IDS: Record<ContactChange["type"], number> = {
   creation: 5001,
   propertyChange: 5002,
   deletion: 5003,
+  privacyDeletion: 5004,
 };
 
 export class WebhookSender {
@@ -69,7 +70,9 @@ export class WebhookSender {
       changeSource: change.source,
     };
     if (change.type === "creation") event.changeFlag = "NEW";
-    if (change.type === "deletion") event.changeFlag = "DELETED";
+    if (change.type === "deletion" || change.type === "privacyDeletion") {
+      event.changeFlag = "DELETED";
+    }
     if (change.type === "propertyChange") {
       event.propertyName = change.propertyName;
       event.propertyValue = change.propertyValue;

@@ -1,14 +1,14 @@
 /**
  * sObject Collections (API 42+): POST/PATCH/DELETE /composite/sobjects for up to 200
  * records, retrieve /composite/sobjects/{T} for up to 2,000 ids, and upsert
- * PATCH /composite/sobjects/{T}/{ExtIdField} (API 46+; only `Id` is an external-id-like
- * field on the simulated objects). A well-formed call answers 200 with one result per
- * record; with allOrNone a single failure rolls everything back.
+ * PATCH /composite/sobjects/{T}/{ExtIdField} (API 46+; `Id` or a field marked External ID,
+ * e.g. Task.Tsunagu_Key__c). A well-formed call answers 200 with one result per record; with
+ * allOrNone a single failure rolls everything back.
  */
 import type { Context, Hono } from "hono";
 import { guarded, notFound, present, readJson } from "./present.ts";
 import { API } from "./rest.ts";
-import { fieldDef, type SObjectType, sobjectTypeOf } from "./schema.ts";
+import { fieldDef, SOBJECT_TYPES, type SObjectType, sobjectTypeOf } from "./schema.ts";
 import { type OrgStore, type RecordError, RequestError, type WriteOutcome } from "./store.ts";
 
 const MAX_DML = 200;
@@ -88,6 +88,22 @@ function split(record: Record<string, unknown>): { id?: string; fields: Record<s
   return { id: typeof value === "string" ? value : undefined, fields };
 }
 
+function missingKey(field: string): RecordError {
+  return {
+    statusCode: "MISSING_ARGUMENT",
+    message: `${field} not specified in an upsert call`,
+    fields: [field],
+  };
+}
+
+function duplicateKey(field: string, key: string): RecordError {
+  return {
+    statusCode: "DUPLICATE_EXTERNAL_ID",
+    message: `${field}: more than one record found for external id field: ${key}`,
+    fields: [field],
+  };
+}
+
 export function registerCollectionRoutes(app: Hono, store: OrgStore): void {
   app.post(`${API}/composite/sobjects`, (c) =>
     guarded(c, async () => {
@@ -136,7 +152,8 @@ export function registerCollectionRoutes(app: Hono, store: OrgStore): void {
       const type = sobjectTypeOf(c.req.param("type"));
       if (!type) return notFound(c);
       const extField = c.req.param("extIdField");
-      if (fieldDef(type, extField)?.name !== "Id") {
+      const extDef = fieldDef(type, extField);
+      if (extDef?.name !== "Id" && !extDef?.externalId) {
         throw new RequestError(
           400,
           "INVALID_FIELD",
@@ -144,12 +161,29 @@ export function registerCollectionRoutes(app: Hono, store: OrgStore): void {
         );
       }
       const { allOrNone, records } = parseBody(await readJson(c));
+      const seen = new Set<string>();
       const planned = records.map((record): Planned => {
         recordType(record, type);
-        const { id, fields } = split(record);
+        if (extDef.name === "Id") {
+          const { id, fields } = split(record);
+          const normalized = store.normalize(type, fields);
+          return id
+            ? { id, run: (commit) => store.update(type, id, normalized, commit) }
+            : { run: (commit) => store.create(type, normalized, commit) };
+        }
+        const { attributes: _a, ...fields } = record;
         const normalized = store.normalize(type, fields);
-        return id
-          ? { id, run: (commit) => store.update(type, id, normalized, commit) }
+        const key = normalized[extDef.name];
+        if (typeof key !== "string" || key === "") return { error: missingKey(extDef.name) };
+        // The same key twice in one call fails both, as Salesforce does.
+        if (seen.has(key.toLowerCase())) return { error: duplicateKey(extDef.name, key) };
+        seen.add(key.toLowerCase());
+        const matches = store.findBy(type, extDef.name, key);
+        if (matches.length > 1) return { error: duplicateKey(extDef.name, key) };
+        const existing = matches[0]?.Id as string | undefined;
+        const { [extDef.name]: _k, ...rest } = normalized;
+        return existing
+          ? { id: existing, run: (commit) => store.update(type, existing, rest, commit) }
           : { run: (commit) => store.create(type, normalized, commit) };
       });
       return c.json(execute(planned, allOrNone, true));
@@ -162,7 +196,7 @@ export function registerCollectionRoutes(app: Hono, store: OrgStore): void {
       if (ids.length > MAX_DML) throw tooMany(MAX_DML);
       const allOrNone = c.req.query("allOrNone") === "true";
       const planned = ids.map((id): Planned => {
-        const type = (["Lead", "Contact"] as const).find((t) => store.get(t, id));
+        const type = SOBJECT_TYPES.find((t) => store.get(t, id));
         return type
           ? { id, run: (commit) => store.delete(type, id, commit) }
           : { id, error: store.missingError("Lead", id) };

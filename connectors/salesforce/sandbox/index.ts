@@ -17,12 +17,13 @@ import { createSessionRegistry, registerOAuthRoutes } from "./oauth.ts";
 import { OutboundQueue } from "./outbound.ts";
 import { notFound, sfError } from "./present.ts";
 import { registerRestRoutes } from "./rest.ts";
-import { type FieldValue, type SObjectType, to18 } from "./schema.ts";
+import { type FieldValue, PERSON_TYPES, type SObjectType, sameId, to18 } from "./schema.ts";
 import { OrgStore } from "./store.ts";
 
 export type { Fault } from "./admin.ts";
 export type { SObjectType } from "./schema.ts";
 
+export const DEFAULT_DATA_USE_PURPOSES = ["Marketing", "Newsletter", "Product updates"];
 export const DEFAULT_SANDBOX_TOKEN = "00D5g000004SbxQ!sandbox.salesforce.token";
 export const DEFAULT_ORGANIZATION_ID = to18("00D5g000004SbxQ");
 /** Consumer key and secret the token endpoint accepts unless others are configured. */
@@ -43,6 +44,8 @@ export interface SalesforceSandboxOptions {
   dailyApiLimit?: number;
   queryPageSize?: number;
   seed?: Array<{ type: SObjectType; fields: Record<string, FieldValue> }>;
+  /** DataUsePurpose records created before `seed` (default Marketing, Newsletter, Product updates). */
+  dataUsePurposes?: string[];
   outboundBatchDelayMs?: number;
   outboundRetryBaseMs?: number;
   /** Deliveries of one message before giving up (Salesforce tries for 24 h). */
@@ -96,7 +99,9 @@ export async function startSalesforceSandbox(
   let log: SandboxRequestLogEntry[] = [];
 
   const store = new OrgStore();
-  store.backdated(options.seed?.length ?? 0, () => {
+  const purposes = options.dataUsePurposes ?? DEFAULT_DATA_USE_PURPOSES;
+  store.backdated((options.seed?.length ?? 0) + purposes.length, () => {
+    for (const Name of purposes) store.create("DataUsePurpose", { Name });
     for (const { type, fields } of options.seed ?? []) {
       const outcome = store.create(type, store.normalize(type, fields));
       if (!outcome.ok) throw new AdminError(outcome.errors);
@@ -112,8 +117,25 @@ export async function startSalesforceSandbox(
     maxAttempts: options.outboundMaxAttempts ?? 15,
     timeoutMs: 10_000,
   });
-  // Workflow rule "created, and every time it's edited": API and UI edits alike.
-  store.onChange = (type, record) => outbound.enqueue(type, record);
+  // Workflow rule on Lead and Contact, "created, and every time it's edited": API and UI edits
+  // alike. A consent record change notifies its people too, as an org does with a
+  // record-triggered flow on ContactPointTypeConsent that sends the person's Outbound Message
+  // (the notification carries the Lead/Contact, whose own fields did not change).
+  store.onChange = (type, record, before) => {
+    if (type === "Lead" || type === "Contact") return outbound.enqueue(type, record);
+    if (type !== "ContactPointTypeConsent") return;
+    const parties = new Set([record.PartyId, before?.PartyId].filter((p) => typeof p === "string"));
+    for (const person of PERSON_TYPES) {
+      for (const r of store.all(person)) {
+        const individual = r.IndividualId;
+        if (
+          typeof individual === "string" &&
+          [...parties].some((p) => sameId(p as string, individual))
+        )
+          outbound.enqueue(person, r);
+      }
+    }
+  };
 
   const app = new Hono();
   app.use("/services/*", async (c, next) => {

@@ -8,6 +8,7 @@ import {
   createIdFactory,
   FIELD_CATALOG,
   fieldDef,
+  KEY_PREFIX,
   type SObjectType,
   sobjectTypeOf,
 } from "./schema.ts";
@@ -96,8 +97,17 @@ export function registerRestRoutes(app: Hono, ctx: RestContext): void {
       createable: d.writable,
       updateable: d.writable,
       nillable: d.type !== "boolean" && d.name !== "Id",
+      externalId: d.externalId === true,
+      unique: d.unique === true,
+      ...(d.referenceTo ? { referenceTo: d.referenceTo } : {}),
+      ...(d.values
+        ? {
+            restrictedPicklist: true,
+            picklistValues: d.values.map((value) => ({ value, label: value, active: true })),
+          }
+        : {}),
     }));
-    return c.json({ name: type, label: type, keyPrefix: type === "Lead" ? "00Q" : "003", fields });
+    return c.json({ name: type, label: type, keyPrefix: KEY_PREFIX[type], fields });
   });
 
   const singleResult = (c: Context, outcome: WriteOutcome): Response | undefined => {

@@ -1,10 +1,40 @@
 /**
  * Field catalog, ids and value formats of the simulated org. Field names, lengths and
- * error texts follow the standard Lead/Contact objects as the REST API describes them.
+ * error texts follow the standard objects as the REST API describes them (Lead/Contact
+ * here, the consent and activity objects in objects.ts).
  */
+import {
+  CAMPAIGN,
+  CAMPAIGN_MEMBER,
+  CONTACT_POINT_TYPE_CONSENT,
+  DATA_USE_PURPOSE,
+  EVENT,
+  INDIVIDUAL,
+  TASK,
+} from "./objects.ts";
 
-export type SObjectType = "Lead" | "Contact";
-export const SOBJECT_TYPES: readonly SObjectType[] = ["Lead", "Contact"];
+export type PersonType = "Lead" | "Contact";
+export type SObjectType =
+  | PersonType
+  | "Individual"
+  | "DataUsePurpose"
+  | "ContactPointTypeConsent"
+  | "Task"
+  | "Event"
+  | "Campaign"
+  | "CampaignMember";
+export const PERSON_TYPES: readonly PersonType[] = ["Lead", "Contact"];
+export const SOBJECT_TYPES: readonly SObjectType[] = [
+  "Lead",
+  "Contact",
+  "Individual",
+  "DataUsePurpose",
+  "ContactPointTypeConsent",
+  "Task",
+  "Event",
+  "Campaign",
+  "CampaignMember",
+];
 
 export type FieldType =
   | "id"
@@ -17,7 +47,9 @@ export type FieldType =
   | "boolean"
   | "int"
   | "double"
-  | "datetime";
+  | "datetime"
+  | "date"
+  | "reference";
 
 export interface FieldDef {
   name: string;
@@ -26,6 +58,14 @@ export interface FieldDef {
   length?: number;
   /** Writable through the API (false for Id, Name, audit fields, IsConverted). */
   writable: boolean;
+  /** Lookup targets of a reference field, checked on write. */
+  referenceTo?: SObjectType[];
+  /** Values of a restricted picklist (anything else is INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST). */
+  values?: string[];
+  /** External ID field: usable as the key of PATCH /composite/sobjects/{T}/{field}. */
+  externalId?: boolean;
+  /** Unique field: a second record with the same value is DUPLICATE_VALUE. */
+  unique?: boolean;
 }
 
 export type FieldValue = string | number | boolean | null;
@@ -54,6 +94,7 @@ const COMMON: FieldDef[] = [
   f("LeadSource", "picklist", 255, true, "Lead Source"),
   f("HasOptedOutOfEmail", "boolean", undefined, true, "Email Opt Out"),
   f("DoNotCall", "boolean", undefined, true, "Do Not Call"),
+  { ...f("IndividualId", "reference", 18, true, "Individual ID"), referenceTo: ["Individual"] },
   f("Description", "textarea", 32000),
   f("CreatedDate", "datetime", undefined, false, "Created Date"),
   f("LastModifiedDate", "datetime", undefined, false, "Last Modified Date"),
@@ -90,14 +131,48 @@ function catalog(defs: FieldDef[]): Map<string, FieldDef> {
 export const FIELD_CATALOG: Record<SObjectType, Map<string, FieldDef>> = {
   Lead: catalog([...COMMON, ...LEAD_ONLY]),
   Contact: catalog([...COMMON, ...CONTACT_ONLY]),
+  Individual: catalog(INDIVIDUAL),
+  DataUsePurpose: catalog(DATA_USE_PURPOSE),
+  ContactPointTypeConsent: catalog(CONTACT_POINT_TYPE_CONSENT),
+  Task: catalog(TASK),
+  Event: catalog(EVENT),
+  Campaign: catalog(CAMPAIGN),
+  CampaignMember: catalog(CAMPAIGN_MEMBER),
 };
 
 export const REQUIRED_FIELDS: Record<SObjectType, string[]> = {
   Lead: ["LastName", "Company"],
   Contact: ["LastName"],
+  Individual: ["LastName"],
+  DataUsePurpose: ["Name"],
+  ContactPointTypeConsent: ["Name", "PartyId"],
+  Task: [],
+  Event: [],
+  Campaign: ["Name"],
+  CampaignMember: ["CampaignId"],
 };
 
-export const KEY_PREFIX: Record<SObjectType, string> = { Lead: "00Q", Contact: "003" };
+/**
+ * Key prefixes. Lead 00Q, Contact 003, Task 00T, Event 00U, Campaign 701, CampaignMember 00v
+ * and Individual 0PK are the real ones; DataUsePurpose 0ZW and ContactPointTypeConsent 0ZY
+ * are plausible stand-ins (not confirmed against an org). Code must not depend on them.
+ */
+export const KEY_PREFIX: Record<SObjectType, string> = {
+  Lead: "00Q",
+  Contact: "003",
+  Individual: "0PK",
+  DataUsePurpose: "0ZW",
+  ContactPointTypeConsent: "0ZY",
+  Task: "00T",
+  Event: "00U",
+  Campaign: "701",
+  CampaignMember: "00v",
+};
+
+/** The object an id belongs to, by its key prefix. */
+export function typeOfId(id: string): SObjectType | undefined {
+  return SOBJECT_TYPES.find((t) => id.startsWith(KEY_PREFIX[t]));
+}
 
 export function sobjectTypeOf(name: string): SObjectType | undefined {
   return SOBJECT_TYPES.find((t) => t.toLowerCase() === name.toLowerCase());

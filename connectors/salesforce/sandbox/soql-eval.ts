@@ -9,7 +9,11 @@ function literalValue(lit: Literal): FieldValue {
 
 /** Compares two values of one field; strings case-insensitively, ids by their first 15 chars. */
 function compare(def: FieldDef, a: FieldValue, b: FieldValue): number {
-  if (def.type === "id" && typeof a === "string" && typeof b === "string") {
+  if (
+    (def.type === "id" || def.type === "reference") &&
+    typeof a === "string" &&
+    typeof b === "string"
+  ) {
     return sameId(a, b) ? 0 : a < b ? -1 : 1;
   }
   if (typeof a === "string" && typeof b === "string") {

@@ -15,7 +15,8 @@ export type Literal =
   | { kind: "number"; value: number }
   | { kind: "boolean"; value: boolean }
   | { kind: "null" }
-  | { kind: "datetime"; value: number };
+  | { kind: "datetime"; value: number }
+  | { kind: "date"; value: string };
 
 export type Condition =
   | { op: "and" | "or"; terms: Condition[] }
@@ -34,7 +35,7 @@ export interface SoqlQuery {
 }
 
 interface Token {
-  kind: "word" | "string" | "number" | "datetime" | "punct";
+  kind: "word" | "string" | "number" | "datetime" | "date" | "punct";
   text: string;
   value?: string | number;
   pos: number;
@@ -77,6 +78,12 @@ function tokenize(soql: string): Token[] {
     if (dt) {
       tokens.push({ kind: "datetime", text: dt[0], value: Date.parse(dt[0]), pos: i });
       i += dt[0].length;
+      continue;
+    }
+    const day = /^\d{4}-\d{2}-\d{2}(?![\dT])/.exec(rest);
+    if (day) {
+      tokens.push({ kind: "date", text: day[0], value: day[0], pos: i });
+      i += day[0].length;
       continue;
     }
     const num = /^-?\d+(\.\d+)?/.exec(rest);
@@ -195,6 +202,7 @@ export function parseSoql(soql: string): SoqlQuery {
     if (t.kind === "string") lit = { kind: "string", value: t.value as string };
     else if (t.kind === "number") lit = { kind: "number", value: t.value as number };
     else if (t.kind === "datetime") lit = { kind: "datetime", value: t.value as number };
+    else if (t.kind === "date") lit = { kind: "date", value: t.value as string };
     else if (isWord("NULL", t)) lit = { kind: "null" };
     else if (isWord("TRUE", t) || isWord("FALSE", t))
       lit = { kind: "boolean", value: isWord("TRUE", t) };
@@ -204,6 +212,7 @@ export function parseSoql(soql: string): SoqlQuery {
     }
     const expected: Record<string, Literal["kind"]> = {
       datetime: "datetime",
+      date: "date",
       boolean: "boolean",
       int: "number",
       double: "number",

@@ -1,7 +1,9 @@
 /**
- * The in-memory org: Lead and Contact records, validation with the real status codes, a
- * strictly increasing SystemModstamp, and a change hook the Outbound Message queue uses.
+ * The in-memory org: records of every simulated sObject, validation with the real status
+ * codes (object rules in rules.ts), a strictly increasing SystemModstamp, cascading deletes,
+ * and a change hook the Outbound Message queue uses.
  */
+import { cascadeOf, checkRules, clearedLookups, defaultsFor, derive } from "./rules.ts";
 import {
   createIdFactory,
   type FieldValue,
@@ -9,6 +11,7 @@ import {
   KEY_PREFIX,
   looksLikeId,
   REQUIRED_FIELDS,
+  SOBJECT_TYPES,
   type SObjectType,
   type StoredRecord,
   sameId,
@@ -36,15 +39,18 @@ export type WriteOutcome =
   | { ok: true; id: string; created: boolean }
   | { ok: false; errors: RecordError[] };
 
-export type ChangeListener = (type: SObjectType, record: StoredRecord) => void;
+export type ChangeListener = (
+  type: SObjectType,
+  record: StoredRecord,
+  before: StoredRecord | undefined,
+) => void;
 
 const EMAIL = /^[^\s@"(),:;<>[\\\]]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9-]+)+$/;
 
 export class OrgStore {
-  private readonly records: Record<SObjectType, Map<string, StoredRecord>> = {
-    Lead: new Map(),
-    Contact: new Map(),
-  };
+  private readonly records = Object.fromEntries(
+    SOBJECT_TYPES.map((t) => [t, new Map<string, StoredRecord>()]),
+  ) as Record<SObjectType, Map<string, StoredRecord>>;
   private readonly deleted = new Set<string>();
   private readonly newId = createIdFactory();
   private lastStamp = 0;
@@ -72,6 +78,18 @@ export class OrgStore {
 
   all(type: SObjectType): StoredRecord[] {
     return [...this.records[type].values()];
+  }
+
+  isDeleted(id: string): boolean {
+    return [...this.deleted].some((d) => sameId(d, id));
+  }
+
+  /** Records whose `field` equals `value` (case-insensitive, as SOQL compares strings). */
+  findBy(type: SObjectType, field: string, value: string): StoredRecord[] {
+    const v = value.toLowerCase();
+    return this.all(type).filter(
+      (r) => typeof r[field] === "string" && (r[field] as string).toLowerCase() === v,
+    );
   }
 
   get(type: SObjectType, id: string): StoredRecord | undefined {
@@ -102,7 +120,12 @@ export class OrgStore {
     return out;
   }
 
-  private validate(type: SObjectType, changes: StoredRecord, merged: StoredRecord): RecordError[] {
+  private validate(
+    type: SObjectType,
+    changes: StoredRecord,
+    merged: StoredRecord,
+    selfId?: string,
+  ): RecordError[] {
     const errors: RecordError[] = [];
     const readOnly = Object.keys(changes).filter((n) => !fieldDef(type, n)?.writable);
     if (readOnly.length > 0) {
@@ -141,30 +164,27 @@ export class OrgStore {
         });
       }
     }
+    errors.push(...checkRules(this, type, emptyToNull(changes), merged, selfId));
     return errors;
   }
 
   /** Validates a create; `commit` false checks only (used by allOrNone). */
   create(type: SObjectType, changes: StoredRecord, commit = true): WriteOutcome {
-    const base: StoredRecord = { HasOptedOutOfEmail: false, DoNotCall: false };
-    if (type === "Lead")
-      Object.assign(base, { Status: "Open - Not Contacted", IsConverted: false });
-    const merged = { ...base, ...emptyToNull(changes) };
+    const merged = { ...defaultsFor(type), ...emptyToNull(changes) };
     const errors = this.validate(type, changes, merged);
     if (errors.length > 0) return { ok: false, errors };
     if (!commit) return { ok: true, id: "", created: true };
     const now = this.stamp();
     const id = this.newId(KEY_PREFIX[type]);
     const record: StoredRecord = {
-      ...merged,
+      ...derive(type, merged, undefined, now),
       Id: id,
-      Name: fullName(merged),
       CreatedDate: now,
       LastModifiedDate: now,
       SystemModstamp: now,
     };
     this.records[type].set(id, record);
-    this.onChange(type, record);
+    this.onChange(type, record, undefined);
     return { ok: true, id, created: true };
   }
 
@@ -172,7 +192,7 @@ export class OrgStore {
     const current = looksLikeId(id) ? this.get(type, id) : undefined;
     if (!current) return { ok: false, errors: [this.missingError(type, id)] };
     const merged = { ...current, ...emptyToNull(changes) };
-    const errors = this.validate(type, changes, merged);
+    const errors = this.validate(type, changes, merged, current.Id as string);
     if (errors.length > 0) return { ok: false, errors };
     if (type === "Lead" && current.IsConverted === true) {
       return {
@@ -190,13 +210,12 @@ export class OrgStore {
     if (!commit) return { ok: true, id: realId, created: false };
     const now = this.stamp();
     const record = {
-      ...merged,
-      Name: fullName(merged),
+      ...derive(type, merged, current, now),
       LastModifiedDate: now,
       SystemModstamp: now,
     };
     this.records[type].set(realId, record);
-    this.onChange(type, record);
+    this.onChange(type, record, current);
     return { ok: true, id: realId, created: false };
   }
 
@@ -204,11 +223,29 @@ export class OrgStore {
     const current = looksLikeId(id) ? this.get(type, id) : undefined;
     if (!current) return { ok: false, errors: [this.missingError(type, id)] };
     const realId = current.Id as string;
-    if (commit) {
-      this.records[type].delete(realId);
-      this.deleted.add(realId);
-    }
+    if (commit) this.remove(type, realId);
     return { ok: true, id: realId, created: false };
+  }
+
+  /** Deletes a record and what a real org deletes with it; clears lookups to it on people. */
+  private remove(type: SObjectType, id: string): void {
+    const children = cascadeOf(this, type, id);
+    this.records[type].delete(id);
+    this.deleted.add(id);
+    for (const [child, childId] of children)
+      if (this.get(child, childId)) this.remove(child, childId);
+    for (const [person, field] of clearedLookups(type)) {
+      for (const r of this.all(person)) {
+        if (typeof r[field] !== "string" || !sameId(r[field] as string, id)) continue;
+        const now = this.stamp();
+        this.records[person].set(r.Id as string, {
+          ...r,
+          [field]: null,
+          LastModifiedDate: now,
+          SystemModstamp: now,
+        });
+      }
+    }
   }
 
   /** Marks a Lead converted (what Lead Convert does to the lead record itself). */
@@ -250,10 +287,6 @@ function emptyToNull(fields: StoredRecord): StoredRecord {
   return out;
 }
 
-function fullName(r: StoredRecord): string {
-  return [r.FirstName, r.LastName].filter((v) => typeof v === "string" && v !== "").join(" ");
-}
-
 function coerce(type: string, name: string, raw: unknown): FieldValue {
   if (raw === null || raw === undefined) return null;
   const fail = (): never => {
@@ -274,6 +307,11 @@ function coerce(type: string, name: string, raw: unknown): FieldValue {
       if (typeof raw === "string" && raw.trim() === "") return null;
       if (!Number.isFinite(n)) return fail();
       return type === "int" ? Math.trunc(n) : n;
+    }
+    case "date": {
+      if (typeof raw !== "string") return fail();
+      const day = raw.slice(0, 10);
+      return /^\d{4}-\d{2}-\d{2}$/.test(day) && !Number.isNaN(Date.parse(day)) ? day : fail();
     }
     case "datetime": {
       const ms = typeof raw === "string" ? Date.parse(raw) : Number.NaN;

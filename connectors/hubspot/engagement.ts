@@ -1,0 +1,213 @@
+/**
+ * Engagement: meetings and one-to-one emails logged on contacts' timelines, read
+ * incrementally like contacts (search keyset-paged on hs_lastmodifieddate, never by offset),
+ * then joined to their contacts with one v4 association batch read per page.
+ * Docs: https://developers.hubspot.com/docs/api/crm/search, .../crm/meetings, .../crm/email,
+ * https://developers.hubspot.com/docs/api/crm/associations (v4 batch read)
+ */
+import type { EngagementEvent, EngagementPage, EngagementType, PullOptions } from "../contract.ts";
+import {
+  HubspotAssociationBatchResponse,
+  type HubspotContact,
+  HubspotSearchResponse,
+} from "./api-types.ts";
+import type { HubspotApi } from "./client.ts";
+import { SEARCH_PAGE_MAX } from "./contacts.ts";
+
+export const ENGAGEMENT_OBJECTS = ["meetings", "emails"] as const;
+export type EngagementObject = (typeof ENGAGEMENT_OBJECTS)[number];
+
+const PROPERTIES: Record<EngagementObject, string[]> = {
+  meetings: [
+    "hs_timestamp",
+    "hs_lastmodifieddate",
+    "hs_meeting_title",
+    "hs_meeting_outcome",
+    "hs_meeting_start_time",
+    "hs_meeting_end_time",
+  ],
+  emails: [
+    "hs_timestamp",
+    "hs_lastmodifieddate",
+    "hs_email_subject",
+    "hs_email_direction",
+    "hs_email_status",
+  ],
+};
+
+const KEY_NAME: Record<EngagementObject, string> = { meetings: "meeting", emails: "email" };
+
+/**
+ * Which engagement type a record is, or null when it is not something the person did with us.
+ * Logged emails: BOUNCED -> email_bounce; a sent outgoing email -> email_delivered. Incoming
+ * emails (replies) have no matching EngagementType and are skipped (see BEHAVIOR.md).
+ */
+export function engagementTypeOf(
+  object: EngagementObject,
+  properties: Record<string, string | null>,
+): EngagementType | null {
+  if (object === "meetings") return "meeting";
+  const direction = properties.hs_email_direction ?? "EMAIL";
+  const status = properties.hs_email_status ?? "SENT";
+  if (direction === "INCOMING_EMAIL") return null;
+  if (status === "BOUNCED") return "email_bounce";
+  if (status === "SENT") return "email_delivered";
+  return null;
+}
+
+function timeOf(value: string | null | undefined): number {
+  if (!value) return 0;
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  return Number.isNaN(ms) ? 0 : ms;
+}
+
+/** One event per associated contact; the key holds both ids, so re-reads give the same keys. */
+export function toEngagementEvents(
+  object: EngagementObject,
+  record: HubspotContact,
+  contactIds: string[],
+): EngagementEvent[] {
+  const type = engagementTypeOf(object, record.properties);
+  if (type === null) return [];
+  const p = record.properties;
+  const title = object === "meetings" ? p.hs_meeting_title : p.hs_email_subject;
+  const detail: Record<string, string> = { hubspotObject: object, hubspotId: record.id };
+  for (const name of PROPERTIES[object]) {
+    const value = p[name];
+    if (value !== null && value !== undefined && name !== "hs_lastmodifieddate")
+      detail[name] = value;
+  }
+  return contactIds.map((contactId) => ({
+    key: `hubspot:${KEY_NAME[object]}:${record.id}:${contactId}`,
+    system: "hubspot",
+    type,
+    person: { object: "contact", externalId: contactId },
+    occurredAt: timeOf(p.hs_timestamp) || timeOf(p.hs_lastmodifieddate),
+    ...(title ? { title } : {}),
+    detail,
+  }));
+}
+
+/* Cursor: one hs_lastmodifieddate per object type, e.g. "hubspot:eng:v1:meetings=1;emails=0". */
+const CURSOR_PREFIX = "hubspot:eng:v1:";
+type Cursor = Record<EngagementObject, number>;
+
+export function encodeEngagementCursor(cursor: Cursor): string {
+  return CURSOR_PREFIX + ENGAGEMENT_OBJECTS.map((o) => `${o}=${cursor[o]}`).join(";");
+}
+
+export function decodeEngagementCursor(raw: string | null, since = 0): Cursor {
+  const cursor: Cursor = { meetings: since, emails: since };
+  if (raw === null) return cursor;
+  if (!raw.startsWith(CURSOR_PREFIX)) throw new Error(`Invalid HubSpot engagement cursor: ${raw}`);
+  for (const part of raw.slice(CURSOR_PREFIX.length).split(";")) {
+    const [name, value] = part.split("=");
+    if (
+      !(ENGAGEMENT_OBJECTS as readonly string[]).includes(name ?? "") ||
+      !/^\d+$/.test(value ?? "")
+    ) {
+      throw new Error(`Invalid HubSpot engagement cursor: ${raw}`);
+    }
+    cursor[name as EngagementObject] = Number(value);
+  }
+  return cursor;
+}
+
+type Filter = { propertyName: string; operator: string; value: string };
+
+async function associationsOf(
+  api: HubspotApi,
+  object: EngagementObject,
+  ids: string[],
+): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (ids.length === 0) return out;
+  // 207 lists engagements without contacts under errors; they simply have no events.
+  const raw = await api.call((sdk) =>
+    sdk.crm.associations.v4.batchApi.getPage(object, "contacts", {
+      inputs: ids.map((id) => ({ id })),
+    }),
+  );
+  for (const result of HubspotAssociationBatchResponse.parse(raw).results) {
+    out.set(result.from.id, [...new Set(result.to.map((t) => t.toObjectId))]);
+  }
+  return out;
+}
+
+/**
+ * Pages of engagement events, meetings first, then emails, each oldest first. Same paging as
+ * pullContacts: each page is a fresh `hs_lastmodifieddate >= last seen` query (ties re-read,
+ * never skipped); a full page of one timestamp is swept by hs_object_id before moving on.
+ */
+export async function* pullEngagement(
+  api: HubspotApi,
+  rawCursor: string | null,
+  options: PullOptions = {},
+): AsyncGenerator<EngagementPage> {
+  const limit = Math.min(Math.max(options.pageSize ?? SEARCH_PAGE_MAX, 1), SEARCH_PAGE_MAX);
+  const cursor = decodeEngagementCursor(rawCursor, rawCursor === null ? (options.since ?? 0) : 0);
+  const until: Filter[] =
+    options.until === undefined
+      ? []
+      : [{ propertyName: "hs_lastmodifieddate", operator: "LTE", value: String(options.until) }];
+
+  for (const object of ENGAGEMENT_OBJECTS) {
+    const search = async (filters: Filter[], sortBy: string) => {
+      options.signal?.throwIfAborted();
+      const response = await api.call(
+        (sdk) =>
+          sdk.crm.objects[object].searchApi.doSearch({
+            filterGroups: [{ filters: [...filters, ...until] as never }],
+            sorts: [{ propertyName: sortBy, direction: "ASCENDING" }] as never,
+            properties: PROPERTIES[object],
+            limit,
+            after: "0",
+          }),
+        { search: true },
+      );
+      return HubspotSearchResponse.parse(response).results;
+    };
+    const page = async (records: HubspotContact[], at: number): Promise<EngagementPage> => {
+      const contacts = await associationsOf(
+        api,
+        object,
+        records.map((r) => r.id),
+      );
+      cursor[object] = at;
+      const events = records.flatMap((r) =>
+        toEngagementEvents(object, r, contacts.get(r.id) ?? []),
+      );
+      return { events, cursor: encodeEngagementCursor(cursor) };
+    };
+    let since = cursor[object];
+    for (;;) {
+      const records = await search(
+        [{ propertyName: "hs_lastmodifieddate", operator: "GTE", value: String(since) }],
+        "hs_lastmodifieddate",
+      );
+      if (records.length === 0) break;
+      const last = timeOf(records[records.length - 1]!.properties.hs_lastmodifieddate);
+      yield await page(records, last);
+      if (records.length < limit) break;
+      if (last > since) {
+        since = last;
+        continue;
+      }
+      let afterId = "0";
+      for (;;) {
+        const ties = await search(
+          [
+            { propertyName: "hs_lastmodifieddate", operator: "EQ", value: String(since) },
+            { propertyName: "hs_object_id", operator: "GT", value: afterId },
+          ],
+          "hs_object_id",
+        );
+        if (ties.length === 0) break;
+        yield await page(ties, since);
+        afterId = ties[ties.length - 1]!.id;
+        if (ties.length < limit) break;
+      }
+      since += 1;
+    }
+  }
+}

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { settle, startTestHub, type TestHub, waitFor } from "../helpers/hub.ts";
+
+let t: TestHub;
+beforeAll(async () => {
+  t = await startTestHub();
+});
+afterAll(() => t?.close());
+
+async function person(email: string) {
+  const hs = t.hub.sandboxes.hubspot!;
+  const created = hs.createContact({ email, firstname: "Con", lastname: "Sent" });
+  const contact = await waitFor(async () => {
+    const c = (await t.api(`/v1/contacts?email=${email}`)).body.results[0];
+    return c?.sources.length === 2 && c;
+  });
+  await settle(t);
+  const lead = contact.sources.find((s: { system: string }) => s.system === "salesforce")
+    .externalId as string;
+  return { id: contact.id as string, hsId: String(created.id), lead };
+}
+
+const hubspotAll = (email: string) =>
+  t.hub.sandboxes.hubspot!.getSubscriptions(email) as unknown as
+    | { subscriptionId?: string; status?: string }[]
+    | Record<string, unknown>;
+
+describe("consent across HubSpot and Salesforce", () => {
+  it("an unsubscribe in HubSpot shows in Salesforce within 2 s", async () => {
+    const { lead } = await person("unsub@example.com");
+    const started = Date.now();
+    t.hub.sandboxes.hubspot!.setSubscription("unsub@example.com", "all", "UNSUBSCRIBED");
+    await waitFor(
+      () => t.hub.sandboxes.salesforce!.getRecord("Lead", lead)?.HasOptedOutOfEmail === true,
+      2000,
+    );
+    console.info(
+      `HubSpot unsubscribe -> Salesforce HasOptedOutOfEmail: ${Date.now() - started} ms`,
+    );
+  });
+
+  it("unchecking HasOptedOutOfEmail in Salesforce does not re-subscribe the contact in HubSpot", async () => {
+    const { lead } = await person("stays.out@example.com");
+    const hs = t.hub.sandboxes.hubspot!;
+    hs.setSubscription("stays.out@example.com", "all", "UNSUBSCRIBED");
+    await waitFor(
+      () => t.hub.sandboxes.salesforce!.getRecord("Lead", lead)?.HasOptedOutOfEmail === true,
+    );
+    await settle(t);
+    t.hub.sandboxes.salesforce!.updateRecord("Lead", lead, { HasOptedOutOfEmail: false });
+    await settle(t);
+    expect(JSON.stringify(hubspotAll("stays.out@example.com"))).toMatch(
+      /UNSUBSCRIBED|unsubscribed/i,
+    );
+    expect(JSON.stringify(hubspotAll("stays.out@example.com"))).not.toMatch(/"SUBSCRIBED"/);
+  });
+
+  it("a call-centre opt-out recorded through the API reaches both systems", async () => {
+    const { id, lead } = await person("callcentre@example.com");
+    const res = await t.api(`/v1/contacts/${id}/consent`, {
+      json: { channel: "email", state: "opted_out", evidence: { kind: "call_centre", ref: "T-1" } },
+    });
+    expect(res.status).toBe(201);
+    await waitFor(
+      () => t.hub.sandboxes.salesforce!.getRecord("Lead", lead)?.HasOptedOutOfEmail === true,
+    );
+    await waitFor(() => /UNSUBSCRIBED/i.test(JSON.stringify(hubspotAll("callcentre@example.com"))));
+    const contact = (await t.api(`/v1/contacts/${id}`)).body;
+    expect(
+      contact.consent.find((c: { purpose: string | null }) => c.purpose === null),
+    ).toMatchObject({ state: "opted_out" });
+  });
+});
+
+describe("engagement", () => {
+  it("HubSpot meetings land on the merged record and in Salesforce as Tasks, once, however often they are read", async () => {
+    const { id, hsId, lead } = await person("engaged@example.com");
+    t.hub.sandboxes.hubspot!.createEngagement("meetings", hsId, {
+      hs_meeting_title: "Discovery call",
+      hs_timestamp: String(Date.now() - 60_000),
+    });
+    for (let i = 0; i < 2; i++) {
+      await t.api("/v1/runs", { method: "POST" });
+      await t.hub.engine.idle();
+    }
+    const events = (await t.api(`/v1/contacts/${id}/engagement`)).body.results;
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ system: "hubspot", type: "meeting" });
+    const { default: jsforce } = await import("jsforce");
+    const sf = t.hub.sandboxes.salesforce!;
+    const conn = new jsforce.Connection({
+      instanceUrl: sf.baseUrl,
+      accessToken: sf.accessToken,
+      version: "62.0",
+    });
+    const tasks = await conn.query(`SELECT Id, Subject FROM Task WHERE WhoId = '${lead}'`);
+    expect(tasks.records).toHaveLength(1);
+    expect(tasks.records[0]!.Subject).toContain("meeting");
+  });
+});
