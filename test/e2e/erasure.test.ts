@@ -81,6 +81,36 @@ describe("erasure (right to be forgotten)", () => {
     await waitFor(() => t.hub.sandboxes.salesforce!.getRecord("Lead", sfId) === undefined);
   });
 
+  it("a system that fails to erase is visible as partial and retried until it confirms", async () => {
+    const { contact, sfId } = await personInBoth("erin.four@example.com");
+    const sf = t.hub.sandboxes.salesforce!;
+    sf.injectFault({ status: 500, times: 100, method: "DELETE", pathPrefix: "/services/data" });
+    const first = (await t.api(`/v1/contacts/${contact.id}/erase`, { method: "POST" })).body;
+    expect(first.status).toBe("partial");
+    expect(first.systems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ system: "hubspot", status: "erased" }),
+        expect.objectContaining({
+          system: "salesforce",
+          status: "failed",
+          attempts: 1,
+          lastError: expect.any(String),
+        }),
+      ]),
+    );
+    expect(sf.getRecord("Lead", sfId)).toBeDefined();
+    expect((await t.api(`/v1/contacts/${contact.id}`)).status).toBe(404);
+    sf.clearFaults();
+    await t.hub.engine.continueErasures();
+    const done = (await t.api(`/v1/erasures/${first.id}`)).body;
+    expect(done.status).toBe("completed");
+    expect(done.systems.find((s: { system: string }) => s.system === "salesforce")).toMatchObject({
+      status: "erased",
+      attempts: 2,
+    });
+    expect(sf.getRecord("Lead", sfId)).toBeUndefined();
+  });
+
   it("404 for an unknown contact", async () => {
     expect((await t.api("/v1/contacts/nobody/erase", { method: "POST" })).status).toBe(404);
     expect((await t.api("/v1/erasures/nothing")).status).toBe(404);
