@@ -1,8 +1,3 @@
-/**
- * Lead/Contact reads and writes: incremental pulls on SystemModstamp with query/queryMore,
- * retrieve by ids, lookup by email, and sObject Collections writes (200 per call).
- */
-import type { QueryOptions } from "jsforce";
 import type {
   ChangePage,
   FieldValue,
@@ -12,12 +7,12 @@ import type {
   WriteResult,
 } from "../contract.ts";
 import {
-  SalesforceQueryResult,
   type SalesforceRecord,
   SalesforceRetrieveResult,
   SalesforceSaveResults,
 } from "./api-types.ts";
 import { errorCode, isRetryableLater, type SalesforceClient } from "./client.ts";
+import { queryPages } from "./records.ts";
 
 export const MAX_DML_RECORDS = 200;
 export const MAX_RETRIEVE_IDS = 2000;
@@ -129,20 +124,10 @@ export async function* pullChanges(
   const headers: Record<string, string> = options.pageSize
     ? { "Sforce-Query-Options": `batchSize=${Math.min(2000, Math.max(200, options.pageSize))}` }
     : {};
-  let next: string | undefined;
-  let first = true;
-  while (first || next) {
-    options.signal?.throwIfAborted();
-    const locator = next;
-    // Query objects are thenables that run on `then`; a retry builds a fresh one.
-    const raw = await client.call(async (conn) =>
-      locator
-        ? await conn.queryMore(locator, { headers } as QueryOptions)
-        : await conn.query(soql, { headers }),
-    );
-    first = false;
-    const page = SalesforceQueryResult.parse(raw);
-    next = page.done ? undefined : page.nextRecordsUrl;
+  for await (const page of queryPages(client, soql, {
+    headers,
+    ...(options.signal ? { signal: options.signal } : {}),
+  })) {
     const records = page.records.map((r) => toSourceRecord(object, r));
     const last = records.at(-1);
     if (last) yield { records, cursor: encodeCursor(last.modifiedAt) };
@@ -204,13 +189,8 @@ export async function findByEmails(
         " AND ",
       );
       const soql = `SELECT ${selectList(object, config, ["Email"])} FROM ${object} WHERE ${where} ORDER BY SystemModstamp ASC, Id ASC`;
-      let raw = await client.call(async (conn) => await conn.query(soql));
-      for (;;) {
-        const page = SalesforceQueryResult.parse(raw);
+      for await (const page of queryPages(client, soql)) {
         out.push(...page.records.map((r) => toSourceRecord(object, r)));
-        const locator = page.done ? undefined : page.nextRecordsUrl;
-        if (!locator) break;
-        raw = await client.call(async (conn) => await conn.queryMore(locator));
       }
     }
   }

@@ -1,9 +1,3 @@
-/**
- * EngagementCapable for Salesforce: Tasks and Events on a Lead/Contact (WhoId) and campaign
- * responses (CampaignMember.HasResponded) read incrementally on SystemModstamp, and the hub's
- * engagement summaries written back as completed Tasks keyed by an External ID field.
- */
-import type { QueryOptions } from "jsforce";
 import type {
   ActivityWrite,
   EngagementEvent,
@@ -13,10 +7,10 @@ import type {
   SourceFields,
   WriteResult,
 } from "../contract.ts";
-import { SalesforceQueryResult, type SalesforceRecord } from "./api-types.ts";
+import type { SalesforceRecord } from "./api-types.ts";
 import type { SalesforceClient } from "./client.ts";
 import { parseSalesforceDatetime, soqlDatetime, toSourceRecord } from "./contacts.ts";
-import { failure, queryIn, saveAll } from "./records.ts";
+import { failure, queryIn, queryPages, saveAll } from "./records.ts";
 
 export interface SalesforceActivityOptions {
   /** Subject of Tasks the hub writes when an ActivityWrite has none (default "tsunagu"). */
@@ -186,19 +180,10 @@ export async function* pullEngagement(
       ...(options.until !== undefined ? [`SystemModstamp <= ${soqlDatetime(options.until)}`] : []),
     ];
     const soql = `SELECT ${selectFor(source, keyField).join(", ")} FROM ${source} WHERE ${where.join(" AND ")} ORDER BY SystemModstamp ASC, Id ASC`;
-    let next: string | undefined;
-    let first = true;
-    while (first || next) {
-      options.signal?.throwIfAborted();
-      const locator = next;
-      const raw = await client.call(async (conn) =>
-        locator
-          ? await conn.queryMore(locator, { headers } as QueryOptions)
-          : await conn.query(soql, { headers }),
-      );
-      first = false;
-      const page = SalesforceQueryResult.parse(raw);
-      next = page.done ? undefined : page.nextRecordsUrl;
+    for await (const page of queryPages(client, soql, {
+      headers,
+      ...(options.signal ? { signal: options.signal } : {}),
+    })) {
       const last = page.records.at(-1);
       if (!last) continue;
       stamps[source] = parseSalesforceDatetime(last.SystemModstamp);

@@ -1,3 +1,4 @@
+import type { QueryOptions } from "jsforce";
 /**
  * Generic record I/O for the consent, engagement and erasure capabilities: query with all
  * pages, and sObject Collections create/update/upsert/delete in calls of 200, each record
@@ -22,13 +23,35 @@ export async function queryAll(
   soql: string,
 ): Promise<SalesforceRecord[]> {
   const out: SalesforceRecord[] = [];
-  let raw = await client.call(async (conn) => await conn.query(soql));
-  for (;;) {
+  for await (const page of queryPages(client, soql)) out.push(...page.records);
+  return out;
+}
+
+/**
+ * Every page of a SOQL query: `query`, then `queryMore` on `nextRecordsUrl` until `done`.
+ * jsforce's autoFetch is not used: it stops silently at 10,000 records (maxFetch).
+ */
+export async function* queryPages(
+  client: SalesforceClient,
+  soql: string,
+  options: { headers?: Record<string, string>; signal?: AbortSignal } = {},
+): AsyncGenerator<SalesforceQueryResult> {
+  const headers = options.headers ?? {};
+  let next: string | undefined;
+  let first = true;
+  while (first || next) {
+    options.signal?.throwIfAborted();
+    const locator = next;
+    // Query objects are thenables that run on `then`; a retry builds a fresh one.
+    const raw = await client.call(async (conn) =>
+      locator
+        ? await conn.queryMore(locator, { headers } as QueryOptions)
+        : await conn.query(soql, { headers }),
+    );
+    first = false;
     const page = SalesforceQueryResult.parse(raw);
-    out.push(...page.records);
-    const locator = page.done ? undefined : page.nextRecordsUrl;
-    if (!locator) return out;
-    raw = await client.call(async (conn) => await conn.queryMore(locator));
+    next = page.done ? undefined : page.nextRecordsUrl;
+    yield page;
   }
 }
 

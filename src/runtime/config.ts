@@ -80,7 +80,11 @@ export class ConfigError extends Error {
 export const SANDBOX_ADMIN_TOKEN = "sandbox-admin-token";
 
 export function loadConfig(source: Record<string, string | undefined>): HubConfig {
-  const parsed = EnvSchema.safeParse(source);
+  // An empty variable (`SALESFORCE_ACCESS_TOKEN=` in an .env file) means unset.
+  const set = Object.fromEntries(
+    Object.entries(source).filter(([, value]) => value !== undefined && value.trim() !== ""),
+  );
+  const parsed = EnvSchema.safeParse(set);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(`environment variable ${issue.path.join(".")}: ${issue.message}`);

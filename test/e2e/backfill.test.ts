@@ -9,7 +9,7 @@ import {
   startSalesforceSandbox,
 } from "../../connectors/salesforce/sandbox/index.ts";
 import { hubspotSeed, seedPeople } from "../../src/sandbox/people.ts";
-import { startTestHub, type TestHub, waitFor, writeCount } from "../helpers/hub.ts";
+import { realSystemsEnv, startTestHub, type TestHub, waitFor, writeCount } from "../helpers/hub.ts";
 
 const PEOPLE = 5000;
 let hs: RunningHubspotSandbox;
@@ -29,16 +29,7 @@ beforeAll(async () => {
     startSalesforceSandbox({ port: 0 }),
   ]);
   // The hub talks to these as it would to real systems: through credentials, not the built-in sandbox.
-  env = {
-    TSUNAGU_ADMIN_TOKEN: "backfill-test-token",
-    HUBSPOT_ACCESS_TOKEN: hs.accessToken,
-    HUBSPOT_CLIENT_SECRET: hs.clientSecret,
-    HUBSPOT_BASE_URL: hs.baseUrl,
-    HUBSPOT_REQUESTS_PER_10S: "900",
-    SALESFORCE_INSTANCE_URL: sf.baseUrl,
-    SALESFORCE_ACCESS_TOKEN: sf.accessToken,
-    SALESFORCE_ORG_ID: sf.organizationId,
-  };
+  env = { ...realSystemsEnv(hs, sf), HUBSPOT_REQUESTS_PER_10S: "900" };
   const { mkdtempSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
   dbDir = mkdtempSync(`${tmpdir()}/tsunagu-backfill-`);

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { settle, startTestHub, type TestHub, waitFor } from "../helpers/hub.ts";
+import { personInBoth, settle, startTestHub, type TestHub } from "../helpers/hub.ts";
 
 /**
  * Random sequences of consent changes made in HubSpot, in Salesforce and through the API,
@@ -31,15 +31,8 @@ afterAll(() => t?.close());
 
 async function newPerson() {
   const email = `prop${n++}@example.com`;
-  t.hub.sandboxes.hubspot!.createContact({ email, lastname: "Prop" });
-  const contact = await waitFor(async () => {
-    const c = (await t.api(`/v1/contacts?email=${email}`)).body.results[0];
-    return c?.sources.length === 2 && c;
-  });
-  await settle(t);
-  const lead = contact.sources.find((s: { system: string }) => s.system === "salesforce")
-    .externalId as string;
-  return { email, id: contact.id as string, lead };
+  const p = await personInBoth(t, email, { lastname: "Prop" });
+  return { email, id: p.id, lead: p.sfId };
 }
 
 async function perform(action: Action, p: { email: string; id: string; lead: string }) {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { settle, startTestHub, type TestHub, waitFor } from "../helpers/hub.ts";
+import { personInBoth, settle, startTestHub, type TestHub, waitFor } from "../helpers/hub.ts";
 
 let t: TestHub;
 beforeAll(async () => {
@@ -8,16 +8,8 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 async function person(email: string) {
-  const hs = t.hub.sandboxes.hubspot!;
-  const created = hs.createContact({ email, firstname: "Con", lastname: "Sent" });
-  const contact = await waitFor(async () => {
-    const c = (await t.api(`/v1/contacts?email=${email}`)).body.results[0];
-    return c?.sources.length === 2 && c;
-  });
-  await settle(t);
-  const lead = contact.sources.find((s: { system: string }) => s.system === "salesforce")
-    .externalId as string;
-  return { id: contact.id as string, hsId: String(created.id), lead };
+  const p = await personInBoth(t, email, { firstname: "Con", lastname: "Sent" });
+  return { id: p.id, hsId: p.hsId, lead: p.sfId };
 }
 
 const hubspotAll = (email: string) =>

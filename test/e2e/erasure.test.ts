@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { settle, startTestHub, type TestHub, waitFor } from "../helpers/hub.ts";
+import { personInBoth, settle, startTestHub, type TestHub, waitFor } from "../helpers/hub.ts";
 
 let t: TestHub;
 beforeAll(async () => {
@@ -10,28 +10,18 @@ afterAll(() => t?.close());
 const byEmail = async (email: string) =>
   (await t.api(`/v1/contacts?email=${email}`)).body.results[0];
 
-async function personInBoth(email: string) {
-  const hs = t.hub.sandboxes.hubspot!;
-  const created = hs.createContact({
-    email,
+const erin = async (email: string) => {
+  const p = await personInBoth(t, email, {
     firstname: "Erin",
     lastname: "Erased",
     phone: "+1 202 555 0199",
   });
-  const contact = await waitFor(async () => {
-    const c = await byEmail(email);
-    return c?.sources.length === 2 && c;
-  });
-  await settle(t);
-  const sfId = contact.sources.find(
-    (s: { system: string }) => s.system === "salesforce",
-  ).externalId;
-  return { contact, hsId: String(created.id), sfId };
-}
+  return { contact: p.contact, hsId: p.hsId, sfId: p.sfId };
+};
 
 describe("erasure (right to be forgotten)", () => {
   it("deletes the person in every linked system and in the hub, and reports per-system status", async () => {
-    const { contact, hsId, sfId } = await personInBoth("erin.one@example.com");
+    const { contact, hsId, sfId } = await erin("erin.one@example.com");
     const res = await t.api(`/v1/contacts/${contact.id}/erase`, { method: "POST" });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ requestedBy: "api", status: "completed" });
@@ -49,7 +39,7 @@ describe("erasure (right to be forgotten)", () => {
   });
 
   it("an old webhook or a backfill does not bring an erased person back", async () => {
-    const { contact, hsId } = await personInBoth("erin.two@example.com");
+    const { contact, hsId } = await erin("erin.two@example.com");
     const erasure = (await t.api(`/v1/contacts/${contact.id}/erase`, { method: "POST" })).body;
     expect(erasure.status).toBe("completed");
     // The same person re-appears in HubSpot (a re-import), and webhooks and a backfill run.
@@ -65,7 +55,7 @@ describe("erasure (right to be forgotten)", () => {
   });
 
   it("a HubSpot privacy deletion erases the person everywhere", async () => {
-    const { contact, sfId } = await personInBoth("erin.three@example.com");
+    const { contact, sfId } = await erin("erin.three@example.com");
     const hsId = contact.sources.find((s: { system: string }) => s.system === "hubspot").externalId;
     await t.hub.engine.accept([
       {
@@ -82,7 +72,7 @@ describe("erasure (right to be forgotten)", () => {
   });
 
   it("a system that fails to erase is visible as partial and retried until it confirms", async () => {
-    const { contact, sfId } = await personInBoth("erin.four@example.com");
+    const { contact, sfId } = await erin("erin.four@example.com");
     const sf = t.hub.sandboxes.salesforce!;
     sf.injectFault({ status: 500, times: 100, method: "DELETE", pathPrefix: "/services/data" });
     const first = (await t.api(`/v1/contacts/${contact.id}/erase`, { method: "POST" })).body;

@@ -7,7 +7,7 @@ import {
   type RunningSalesforceSandbox,
   startSalesforceSandbox,
 } from "../../connectors/salesforce/sandbox/index.ts";
-import { startTestHub, type TestHub, waitFor } from "../helpers/hub.ts";
+import { realSystemsEnv, startTestHub, type TestHub, waitFor } from "../helpers/hub.ts";
 
 let hs: RunningHubspotSandbox;
 let sf: RunningSalesforceSandbox;
@@ -19,14 +19,13 @@ beforeAll(async () => {
   ]);
   t = await startTestHub({
     env: {
-      TSUNAGU_ADMIN_TOKEN: "oauth-test",
-      HUBSPOT_ACCESS_TOKEN: hs.accessToken,
-      HUBSPOT_CLIENT_SECRET: hs.clientSecret,
-      HUBSPOT_BASE_URL: hs.baseUrl,
+      ...realSystemsEnv(hs, sf),
+      // Client credentials instead of a session token.
+      SALESFORCE_INSTANCE_URL: "",
+      SALESFORCE_ACCESS_TOKEN: "",
       SALESFORCE_LOGIN_URL: sf.baseUrl,
       SALESFORCE_CLIENT_ID: sf.clientId,
       SALESFORCE_CLIENT_SECRET: sf.clientSecret,
-      SALESFORCE_ORG_ID: sf.organizationId,
     },
   });
   hs.setWebhookTarget(`${t.hub.url}/webhooks/hubspot`);

@@ -108,3 +108,45 @@ export function writeCount(requests: { method: string; path: string }[]): number
     (r) => WRITE.test(r.method) && !/\/(search|read)$|\/query/.test(r.path.split("?")[0]!),
   ).length;
 }
+
+/** Environment that makes the hub talk to running simulators as to real systems (credentials, no built-in sandbox). */
+export function realSystemsEnv(
+  hs: { accessToken: string; clientSecret: string; baseUrl: string },
+  sf: { accessToken: string; baseUrl: string; organizationId: string },
+): Record<string, string> {
+  return {
+    TSUNAGU_ADMIN_TOKEN: "test-admin-token",
+    HUBSPOT_ACCESS_TOKEN: hs.accessToken,
+    HUBSPOT_CLIENT_SECRET: hs.clientSecret,
+    HUBSPOT_BASE_URL: hs.baseUrl,
+    SALESFORCE_INSTANCE_URL: sf.baseUrl,
+    SALESFORCE_ACCESS_TOKEN: sf.accessToken,
+    SALESFORCE_ORG_ID: sf.organizationId,
+  };
+}
+
+/** A person created in the HubSpot simulator, once the hub has linked them in both systems and settled. */
+export async function personInBoth(
+  t: TestHub,
+  email: string,
+  properties: Record<string, string> = {},
+) {
+  const created = t.hub.sandboxes.hubspot!.createContact({
+    email,
+    lastname: "Person",
+    ...properties,
+  });
+  const contact = await waitFor(async () => {
+    const c = (await t.api(`/v1/contacts?email=${encodeURIComponent(email)}`)).body.results[0];
+    return c?.sources.length === 2 && c;
+  });
+  await settle(t);
+  const source = (system: string) =>
+    contact.sources.find((s: { system: string }) => s.system === system).externalId as string;
+  return {
+    id: contact.id as string,
+    hsId: String(created.id),
+    sfId: source("salesforce"),
+    contact,
+  };
+}

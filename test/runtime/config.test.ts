@@ -14,6 +14,12 @@ describe("configuration from the environment", () => {
     });
   });
 
+  it("treats an empty variable as unset", () => {
+    expect(
+      loadConfig({ PORT: "", SALESFORCE_INSTANCE_URL: "", SALESFORCE_ACCESS_TOKEN: " " }),
+    ).toMatchObject({ port: 8787, salesforce: null });
+  });
+
   it("refuses real credentials without an admin token", () => {
     expect(() => loadConfig({ HUBSPOT_ACCESS_TOKEN: "pat", HUBSPOT_CLIENT_SECRET: "s" })).toThrow(
       new ConfigError(

@@ -25,7 +25,7 @@ import { openSqlite } from "../../src/store/sqlite.ts";
 import { syncEngagement } from "../../src/sync/engagement-sync.ts";
 import { createJobRunner } from "../../src/sync/jobs.ts";
 import { syncRecords } from "../../src/sync/pipeline.ts";
-import { startTestHub, waitFor } from "../helpers/hub.ts";
+import { realSystemsEnv, startTestHub, waitFor } from "../helpers/hub.ts";
 import { shippedMappings } from "../helpers/mappings.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "tsunagu-lost-"));
@@ -117,15 +117,7 @@ describe("invariant 1: nothing lost", () => {
     close();
     const t = await startTestHub({
       dbPath,
-      env: {
-        TSUNAGU_ADMIN_TOKEN: "t",
-        HUBSPOT_ACCESS_TOKEN: hs.accessToken,
-        HUBSPOT_CLIENT_SECRET: hs.clientSecret,
-        HUBSPOT_BASE_URL: hs.baseUrl,
-        SALESFORCE_INSTANCE_URL: sf.baseUrl,
-        SALESFORCE_ACCESS_TOKEN: sf.accessToken,
-        SALESFORCE_ORG_ID: sf.organizationId,
-      },
+      env: realSystemsEnv(hs, sf),
     });
     try {
       const contact = await waitFor(async () => {
