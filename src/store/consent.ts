@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, lt, or } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, or } from "drizzle-orm";
 import type { ConsentChannel, LegalBasis, SystemName } from "../../connectors/contract.ts";
 import type { ConsentEvent } from "../core/consent.ts";
 import { consentEvents, engagementEvents } from "./schema.ts";
@@ -36,23 +36,35 @@ export function consentQueries(db: Db) {
       });
     },
     async forContact(contactId: string): Promise<ConsentEvent[]> {
-      const rows = db
-        .select()
-        .from(consentEvents)
-        .where(eq(consentEvents.contactId, contactId))
-        .orderBy(asc(consentEvents.occurredAt), asc(consentEvents.id))
-        .all();
-      return rows.map((r) => ({
-        id: r.id,
-        channel: r.channel as ConsentChannel,
-        purpose: r.purpose,
-        state: r.state,
-        explicit: r.explicit,
-        ...(r.legalBasis ? { legalBasis: r.legalBasis as LegalBasis } : {}),
-        source: r.source as SystemName | "api",
-        occurredAt: r.occurredAt,
-        evidence: r.evidence,
-      }));
+      return (await this.forContacts([contactId])).get(contactId) ?? [];
+    },
+    /** Statements of many people in one query, oldest first per person. */
+    async forContacts(contactIds: string[]): Promise<Map<string, ConsentEvent[]>> {
+      const byContact = new Map<string, ConsentEvent[]>();
+      for (let i = 0; i < contactIds.length; i += 500) {
+        const rows = db
+          .select()
+          .from(consentEvents)
+          .where(inArray(consentEvents.contactId, contactIds.slice(i, i + 500)))
+          .orderBy(asc(consentEvents.occurredAt), asc(consentEvents.id))
+          .all();
+        for (const r of rows) {
+          const list = byContact.get(r.contactId) ?? [];
+          list.push({
+            id: r.id,
+            channel: r.channel as ConsentChannel,
+            purpose: r.purpose,
+            state: r.state,
+            explicit: r.explicit,
+            ...(r.legalBasis ? { legalBasis: r.legalBasis as LegalBasis } : {}),
+            source: r.source as SystemName | "api",
+            occurredAt: r.occurredAt,
+            evidence: r.evidence,
+          });
+          byContact.set(r.contactId, list);
+        }
+      }
+      return byContact;
     },
   };
 }

@@ -42,6 +42,10 @@ export function erasureQueries(db: Db) {
         .where(inArray(erasures.status, ["running", "partial"]))
         .all();
     },
+    /** Whether anybody was ever erased (most batches can then skip hashing altogether). */
+    async anyTombstones(): Promise<boolean> {
+      return db.select({ hash: tombstones.hash }).from(tombstones).limit(1).get() !== undefined;
+    },
     /** Which of these hashes are tombstoned. */
     async tombstoned(hashes: string[]): Promise<Set<string>> {
       if (hashes.length === 0) return new Set();

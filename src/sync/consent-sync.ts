@@ -59,8 +59,9 @@ export async function syncConsent(
   }
 
   const writes = new Map<SystemName, { op: ConsentWrite; link: Link }[]>();
+  const storedBy = await deps.store.consent.forContacts(contacts.map((c) => c.id));
   for (const contact of contacts) {
-    const stored = await deps.store.consent.forContact(contact.id);
+    const stored = storedBy.get(contact.id) ?? [];
     const merged = mergeConsent([
       ...stored,
       ...(options.dryRun ? (fresh.get(contact.id) ?? []) : []),

@@ -127,7 +127,7 @@ export async function withoutErased(
   deps: PipelineDeps,
   records: SourceRecord[],
 ): Promise<SourceRecord[]> {
-  if (records.length === 0) return records;
+  if (records.length === 0 || !(await deps.store.erasures.anyTombstones())) return records;
   const salt = await saltOf(deps.store);
   const keyed = await Promise.all(
     records.map(async (record) => {
