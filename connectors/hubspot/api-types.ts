@@ -180,3 +180,45 @@ export const HubspotAssociationBatchResponse = z.object({
       .refine((r) => r.from !== undefined, "from or _from is required"),
   ),
 });
+
+/**
+ * One marketing-email event (legacy `/email/public/v1/events`). `created` is epoch ms; `url`
+ * only on CLICK; UNBOUNCE events carry no type/recipient (they are not read).
+ */
+export const HubspotEmailEvent = z.looseObject({
+  id: z.string(),
+  created: z.number(),
+  type: z.string().optional(),
+  recipient: z.string().optional(),
+  emailCampaignId: z.number().optional(),
+  url: z.string().optional(),
+  category: z.string().optional(),
+  subject: z.string().optional(),
+});
+export type HubspotEmailEvent = z.infer<typeof HubspotEmailEvent>;
+
+/** Only `hasMore: false` ends the listing: filtered pages can be short or empty. */
+export const HubspotEmailEventsResponse = z.object({
+  events: z.array(HubspotEmailEvent),
+  hasMore: z.boolean(),
+  offset: z.string().optional(),
+});
+
+/** `GET /marketing/v3/forms/`. */
+export const HubspotFormsResponse = z.object({
+  results: z.array(z.looseObject({ id: z.string(), name: z.string().optional() })),
+  paging: z.object({ next: z.object({ after: z.string() }).optional() }).optional(),
+});
+
+/** `GET /form-integrations/v1/submissions/forms/{formGuid}`, newest first. */
+export const HubspotSubmissionsResponse = z.object({
+  results: z.array(
+    z.object({
+      conversionId: z.string(),
+      submittedAt: z.number(),
+      values: z.array(z.object({ name: z.string(), value: z.string() })).default([]),
+      pageUrl: z.string().optional(),
+    }),
+  ),
+  paging: z.object({ next: z.object({ after: z.string() }).optional() }).optional(),
+});

@@ -1,5 +1,6 @@
 /**
- * Engagement: meetings and one-to-one emails logged on contacts' timelines, read
+ * Engagement: meetings and one-to-one emails logged on contacts' timelines (plus marketing
+ * email events and form submissions, see engagement-marketing.ts), the CRM ones read
  * incrementally like contacts (search keyset-paged on hs_lastmodifieddate, never by offset),
  * then joined to their contacts with one v4 association batch read per page.
  * Docs: https://developers.hubspot.com/docs/api/crm/search, .../crm/meetings, .../crm/email,
@@ -13,6 +14,16 @@ import {
 } from "./api-types.ts";
 import type { HubspotApi } from "./client.ts";
 import { SEARCH_PAGE_MAX } from "./contacts.ts";
+import {
+  decodeEmailEventsSection,
+  decodeFormsSection,
+  type EmailEventsCursor,
+  encodeEmailEventsSection,
+  encodeFormsSection,
+  type FormsCursor,
+  pullEmailEvents,
+  pullFormSubmissions,
+} from "./engagement-marketing.ts";
 
 export const ENGAGEMENT_OBJECTS = ["meetings", "emails"] as const;
 export type EngagementObject = (typeof ENGAGEMENT_OBJECTS)[number];
@@ -88,29 +99,68 @@ export function toEngagementEvents(
   }));
 }
 
-/* Cursor: one hs_lastmodifieddate per object type, e.g. "hubspot:eng:v1:meetings=1;emails=0". */
+/*
+ * Cursor: one hs_lastmodifieddate per CRM object type, then the marketing sections
+ * (engagement-marketing.ts), e.g.
+ * "hubspot:eng:v1:meetings=1;emails=0;emailEvents=5;forms=<guid>:7". Cursors written before
+ * the marketing sections existed still decode (those sections then start at 0).
+ */
 const CURSOR_PREFIX = "hubspot:eng:v1:";
 type Cursor = Record<EngagementObject, number>;
+const MARKETING_SECTIONS = ["emailEvents", "forms"] as const;
 
-export function encodeEngagementCursor(cursor: Cursor): string {
-  return CURSOR_PREFIX + ENGAGEMENT_OBJECTS.map((o) => `${o}=${cursor[o]}`).join(";");
+export interface MarketingCursor {
+  email: EmailEventsCursor;
+  forms: FormsCursor;
+}
+
+export function encodeEngagementCursor(cursor: Cursor, marketing?: MarketingCursor): string {
+  const parts = ENGAGEMENT_OBJECTS.map((o) => `${o}=${cursor[o]}`);
+  if (marketing) {
+    parts.push(`emailEvents=${encodeEmailEventsSection(marketing.email)}`);
+    parts.push(`forms=${encodeFormsSection(marketing.forms)}`);
+  }
+  return CURSOR_PREFIX + parts.join(";");
+}
+
+function sectionsOf(raw: string): Map<string, string> {
+  const invalid = () => new Error(`Invalid HubSpot engagement cursor: ${raw}`);
+  if (!raw.startsWith(CURSOR_PREFIX)) throw invalid();
+  const sections = new Map<string, string>();
+  for (const part of raw.slice(CURSOR_PREFIX.length).split(";")) {
+    const at = part.indexOf("=");
+    const name = at < 0 ? "" : part.slice(0, at);
+    const known =
+      (ENGAGEMENT_OBJECTS as readonly string[]).includes(name) ||
+      (MARKETING_SECTIONS as readonly string[]).includes(name);
+    if (!known || sections.has(name)) throw invalid();
+    sections.set(name, part.slice(at + 1));
+  }
+  return sections;
 }
 
 export function decodeEngagementCursor(raw: string | null, since = 0): Cursor {
   const cursor: Cursor = { meetings: since, emails: since };
   if (raw === null) return cursor;
-  if (!raw.startsWith(CURSOR_PREFIX)) throw new Error(`Invalid HubSpot engagement cursor: ${raw}`);
-  for (const part of raw.slice(CURSOR_PREFIX.length).split(";")) {
-    const [name, value] = part.split("=");
-    if (
-      !(ENGAGEMENT_OBJECTS as readonly string[]).includes(name ?? "") ||
-      !/^\d+$/.test(value ?? "")
-    ) {
-      throw new Error(`Invalid HubSpot engagement cursor: ${raw}`);
-    }
+  for (const [name, value] of sectionsOf(raw)) {
+    if (!(ENGAGEMENT_OBJECTS as readonly string[]).includes(name)) continue;
+    if (!/^\d+$/.test(value)) throw new Error(`Invalid HubSpot engagement cursor: ${raw}`);
     cursor[name as EngagementObject] = Number(value);
   }
   return cursor;
+}
+
+/** The marketing sections; absent ones start at `since` for a null cursor, else at 0. */
+export function decodeMarketingCursor(raw: string | null, since = 0): MarketingCursor {
+  if (raw === null) return { email: { start: since }, forms: { seen: new Map(), fallback: since } };
+  const sections = sectionsOf(raw);
+  const invalid = () => new Error(`Invalid HubSpot engagement cursor: ${raw}`);
+  const emailRaw = sections.get("emailEvents");
+  const formsRaw = sections.get("forms");
+  const email = emailRaw === undefined ? { start: 0 } : decodeEmailEventsSection(emailRaw);
+  const seen = formsRaw === undefined ? new Map<string, number>() : decodeFormsSection(formsRaw);
+  if (!email || !seen) throw invalid();
+  return { email, forms: { seen, fallback: 0 } };
 }
 
 type Filter = { propertyName: string; operator: string; value: string };
@@ -138,6 +188,8 @@ async function associationsOf(
  * Pages of engagement events, meetings first, then emails, each oldest first. Same paging as
  * pullContacts: each page is a fresh `hs_lastmodifieddate >= last seen` query (ties re-read,
  * never skipped); a full page of one timestamp is swept by hs_object_id before moving on.
+ * Then marketing-email events and form submissions (engagement-marketing.ts). Every page's
+ * cursor covers all sections, so a pull resumes from any page.
  */
 export async function* pullEngagement(
   api: HubspotApi,
@@ -145,7 +197,11 @@ export async function* pullEngagement(
   options: PullOptions = {},
 ): AsyncGenerator<EngagementPage> {
   const limit = Math.min(Math.max(options.pageSize ?? SEARCH_PAGE_MAX, 1), SEARCH_PAGE_MAX);
-  const cursor = decodeEngagementCursor(rawCursor, rawCursor === null ? (options.since ?? 0) : 0);
+  const since0 = rawCursor === null ? (options.since ?? 0) : 0;
+  const cursor = decodeEngagementCursor(rawCursor, since0);
+  const marketing = decodeMarketingCursor(rawCursor, since0);
+  const encode = () => encodeEngagementCursor(cursor, marketing);
+  let lastYielded: string | null = null;
   const until: Filter[] =
     options.until === undefined
       ? []
@@ -177,7 +233,7 @@ export async function* pullEngagement(
       const events = records.flatMap((r) =>
         toEngagementEvents(object, r, contacts.get(r.id) ?? []),
       );
-      return { events, cursor: encodeEngagementCursor(cursor) };
+      return { events, cursor: encode() };
     };
     let since = cursor[object];
     for (;;) {
@@ -188,6 +244,7 @@ export async function* pullEngagement(
       if (records.length === 0) break;
       const last = timeOf(records[records.length - 1]!.properties.hs_lastmodifieddate);
       yield await page(records, last);
+      lastYielded = encode();
       if (records.length < limit) break;
       if (last > since) {
         since = last;
@@ -204,10 +261,24 @@ export async function* pullEngagement(
         );
         if (ties.length === 0) break;
         yield await page(ties, since);
+        lastYielded = encode();
         afterId = ties[ties.length - 1]!.id;
         if (ties.length < limit) break;
       }
       since += 1;
     }
   }
+
+  for (const pages of [
+    pullEmailEvents(api, marketing, options, encode),
+    pullFormSubmissions(api, marketing, options, encode),
+  ]) {
+    for await (const page of pages) {
+      yield page;
+      lastYielded = page.cursor;
+    }
+  }
+  // Sections that moved without a page to carry them (e.g. a sweep that found nothing).
+  const final = encode();
+  if (final !== lastYielded) yield { events: [], cursor: final };
 }

@@ -65,19 +65,26 @@ describe("consent across HubSpot and Salesforce", () => {
 });
 
 describe("engagement", () => {
-  it("HubSpot meetings land on the merged record and in Salesforce as Tasks, once, however often they are read", async () => {
+  it("HubSpot meetings, email clicks and form fills land on the merged record and in Salesforce as Tasks, once, however often they are read", async () => {
     const { id, hsId, lead } = await person("engaged@example.com");
-    t.hub.sandboxes.hubspot!.createEngagement("meetings", hsId, {
+    const hs = t.hub.sandboxes.hubspot!;
+    hs.createEngagement("meetings", hsId, {
       hs_meeting_title: "Discovery call",
       hs_timestamp: String(Date.now() - 60_000),
     });
+    hs.addEmailEvent("engaged@example.com", "CLICK", { url: "https://example.com/pricing" });
+    const form = hs.createForm("Webinar sign-up");
+    hs.submitForm(form.id, { email: "engaged@example.com", firstname: "Engaged" });
     for (let i = 0; i < 2; i++) {
       await t.api("/v1/runs", { method: "POST" });
       await t.hub.engine.idle();
     }
     const events = (await t.api(`/v1/contacts/${id}/engagement`)).body.results;
-    expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ system: "hubspot", type: "meeting" });
+    expect(events.map((e: { type: string }) => e.type).sort()).toEqual([
+      "email_click",
+      "form_submit",
+      "meeting",
+    ]);
     const { default: jsforce } = await import("jsforce");
     const sf = t.hub.sandboxes.salesforce!;
     const conn = new jsforce.Connection({
@@ -86,7 +93,8 @@ describe("engagement", () => {
       version: "62.0",
     });
     const tasks = await conn.query(`SELECT Id, Subject FROM Task WHERE WhoId = '${lead}'`);
-    expect(tasks.records).toHaveLength(1);
-    expect(tasks.records[0]!.Subject).toContain("meeting");
+    // One Task each for the click, the form fill and the meeting (all configured types), however often read.
+    expect(tasks.records).toHaveLength(3);
+    expect(tasks.records.map((r) => String(r.Subject)).join(" ")).toMatch(/meeting/);
   });
 });

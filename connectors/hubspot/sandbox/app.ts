@@ -10,11 +10,13 @@ import type { ConsentStore } from "./consent-store.ts";
 import type { EngagementStore } from "./engagement-store.ts";
 import { errorBody, rateLimitBody, serverErrorBody, validation } from "./errors.ts";
 import type { FaultInjector, RollingWindow } from "./limits.ts";
+import type { MarketingStore } from "./marketing-store.ts";
 import { registerAdminRoutes } from "./routes-admin.ts";
 import { registerBatchRoutes } from "./routes-batch.ts";
 import { registerConsentRoutes } from "./routes-consent.ts";
 import { registerEngagementRoutes } from "./routes-engagements.ts";
 import { registerGdprRoutes } from "./routes-gdpr.ts";
+import { registerMarketingRoutes } from "./routes-marketing.ts";
 import { registerObjectRoutes } from "./routes-objects.ts";
 import { type ContactStore, DEFAULT_READ_PROPERTIES, type StoredContact } from "./store.ts";
 import type { WebhookSender } from "./webhook-sender.ts";
@@ -23,6 +25,9 @@ export interface SandboxState {
   store: ContactStore;
   consent: ConsentStore;
   engagements: EngagementStore;
+  /** Marketing-email events, forms and form submissions. */
+  marketing: MarketingStore;
+  portalId: number;
   /** GDPR tools on: subscribing needs a legal basis. */
   gdprEnabled: boolean;
   sender: WebhookSender;
@@ -149,6 +154,9 @@ export function createSandboxApp(state: SandboxState): SandboxApp {
   };
   app.use("/crm/*", apiMiddleware);
   app.use("/communication-preferences/*", apiMiddleware);
+  app.use("/email/*", apiMiddleware);
+  app.use("/marketing/*", apiMiddleware);
+  app.use("/form-integrations/*", apiMiddleware);
 
   app.onError((error, c) => {
     if (error instanceof HttpError) return c.json(error.body as object, error.status);
@@ -160,6 +168,7 @@ export function createSandboxApp(state: SandboxState): SandboxApp {
   registerObjectRoutes(app, state);
   registerEngagementRoutes(app, state);
   registerConsentRoutes(app, state);
+  registerMarketingRoutes(app, state);
   registerAdminRoutes(app, state);
   app.notFound((c) => c.json(errorBody("OBJECT_NOT_FOUND", "resource not found"), 404));
   return app;

@@ -15,6 +15,8 @@ import {
 } from "./consent-store.ts";
 import { type EngagementObject, EngagementStore } from "./engagement-store.ts";
 import { FaultInjector, type FaultSpec, RollingWindow } from "./limits.ts";
+import type { EmailEventType } from "./marketing-store.ts";
+import { MarketingStore } from "./marketing-store.ts";
 import { adminOps } from "./routes-admin.ts";
 import { ContactStore, type PropertyDefinition } from "./store.ts";
 import { WebhookSender } from "./webhook-sender.ts";
@@ -22,6 +24,7 @@ import { WebhookSender } from "./webhook-sender.ts";
 export type { StatusState, SubscriptionDefinitionSeed } from "./consent-store.ts";
 export type { EngagementObject } from "./engagement-store.ts";
 export type { FaultSpec } from "./limits.ts";
+export type { EmailEventType } from "./marketing-store.ts";
 export type { PropertyDefinition } from "./store.ts";
 
 /**
@@ -101,6 +104,24 @@ export interface RunningHubspotSandbox extends RunningSandbox {
     properties: Record<string, string>,
   ): Record<string, unknown>;
   updateEngagement(type: EngagementObject, id: string, properties: Record<string, string>): void;
+  /**
+   * A marketing-email event (`/email/public/v1/events`) for an address, with or without a
+   * contact. `props` may set `created` (epoch ms), `id`, `emailCampaignId`, `url` (CLICK), ...
+   */
+  addEmailEvent(
+    recipient: string,
+    type: EmailEventType,
+    props?: Record<string, unknown>,
+  ): Record<string, unknown>;
+  /** A new form (formType hubspot); answers its guid. */
+  createForm(name: string): { id: string; name: string };
+  /** Like a visitor submitting the form; `values` are field name -> value (e.g. email). */
+  submitForm(
+    formGuid: string,
+    values: Record<string, string>,
+    pageUrl?: string,
+    submittedAt?: number,
+  ): { conversionId: string; submittedAt: number };
 }
 
 function unwrap<T>(fn: () => T): T {
@@ -158,6 +179,8 @@ export async function startHubspotSandbox(
     store,
     consent,
     engagements,
+    marketing: new MarketingStore(() => store.tick()),
+    portalId,
     gdprEnabled: options.gdprEnabled ?? true,
     sender,
     accessToken,
@@ -223,6 +246,11 @@ export async function startHubspotSandbox(
       unwrap(() => ops.createEngagement(type, contactId, properties)),
     updateEngagement: (type, id, properties) =>
       unwrap(() => ops.updateEngagement(type, id, properties)),
+    addEmailEvent: (recipient, type, props) =>
+      unwrap(() => ops.addEmailEvent(recipient, type, props)),
+    createForm: (name) => ops.createForm(name),
+    submitForm: (formGuid, values, pageUrl, submittedAt) =>
+      unwrap(() => ops.submitForm(formGuid, values, pageUrl, submittedAt)),
     close: () =>
       new Promise<void>((resolve, reject) => {
         sender.close();

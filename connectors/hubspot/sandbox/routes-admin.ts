@@ -9,7 +9,9 @@ import { LEGAL_BASES, STATUS_STATES, type StatusState } from "./consent-store.ts
 import { type EngagementObject, isEngagementObject } from "./engagement-store.ts";
 import { conflict, notFound, propertyValidation, validation } from "./errors.ts";
 import type { FaultSpec } from "./limits.ts";
+import { EMAIL_EVENT_TYPES, type EmailEventType } from "./marketing-store.ts";
 import { toEngagementObject, validateEngagement } from "./routes-engagements.ts";
+import { toEmailEventJson } from "./routes-marketing.ts";
 import { propertiesOf } from "./routes-objects.ts";
 import { ConflictError, type StoredContact } from "./store.ts";
 
@@ -39,6 +41,22 @@ export interface AdminOps {
     properties: Record<string, string>,
   ): Record<string, unknown>;
   updateEngagement(type: EngagementObject, id: string, properties: Record<string, string>): void;
+  /** A marketing-email event for an address (contact or not); `props` may set created, id,
+   * emailCampaignId, url, ... */
+  addEmailEvent(
+    recipient: string,
+    type: string,
+    props?: Record<string, unknown>,
+  ): Record<string, unknown>;
+  /** A new form; answers its guid and name. */
+  createForm(name: string): { id: string; name: string };
+  /** Like a visitor submitting the form on a page. */
+  submitForm(
+    formGuid: string,
+    values: Record<string, string>,
+    pageUrl?: string,
+    submittedAt?: number,
+  ): { conversionId: string; submittedAt: number };
 }
 
 export function adminOps(state: SandboxState): AdminOps {
@@ -102,6 +120,23 @@ export function adminOps(state: SandboxState): AdminOps {
       const issues = validateEngagement(state, type, properties);
       if (issues.length > 0) throw new HttpError(400, propertyValidation(issues));
       if (!state.engagements.update(type, id, properties)) throw new HttpError(404, notFound());
+    },
+    addEmailEvent(recipient, type, props) {
+      if (!EMAIL_EVENT_TYPES.includes(type as EmailEventType)) {
+        throw new HttpError(400, validation(`Unknown email event type: ${type}`));
+      }
+      if (!recipient) throw new HttpError(400, validation("recipient is required"));
+      const event = state.marketing.addEmailEvent(recipient, type as EmailEventType, props);
+      return toEmailEventJson(event, state.portalId) as Record<string, unknown>;
+    },
+    createForm(name) {
+      const form = state.marketing.createForm(name);
+      return { id: form.id, name: form.name };
+    },
+    submitForm(formGuid, values, pageUrl, submittedAt) {
+      const submission = state.marketing.submit(formGuid, values, pageUrl, submittedAt);
+      if (!submission) throw new HttpError(404, notFound());
+      return { conversionId: submission.conversionId, submittedAt: submission.submittedAt };
     },
     injectFault(fault) {
       try {
@@ -182,6 +217,22 @@ export function registerAdminRoutes(app: Hono, state: SandboxState): void {
       properties,
     );
     return c.json(created, 201);
+  });
+
+  app.post("/_sandbox/email-events", async (c) => {
+    const body = await readJson(c);
+    const { recipient, type, ...props } = body;
+    return c.json(ops.addEmailEvent(String(recipient ?? ""), String(type), props), 201);
+  });
+  app.post("/_sandbox/forms", async (c) => {
+    const body = await readJson(c);
+    return c.json(ops.createForm(String(body.name ?? "Form")), 201);
+  });
+  app.post("/_sandbox/forms/:formGuid/submissions", async (c) => {
+    const body = await readJson(c);
+    const values = (body.values ?? {}) as Record<string, string>;
+    const pageUrl = typeof body.pageUrl === "string" ? body.pageUrl : undefined;
+    return c.json(ops.submitForm(c.req.param("formGuid"), values, pageUrl), 201);
   });
 
   app.put("/_sandbox/webhook", async (c) => {
