@@ -3,6 +3,7 @@
  * (batch read), and batched writes with one result per op.
  * Docs: https://developers.hubspot.com/docs/api/crm/search and .../crm/contacts (batch).
  */
+
 import type {
   ChangePage,
   FieldValue,
@@ -18,6 +19,7 @@ import {
   HubspotSearchResponse,
 } from "./api-types.ts";
 import { classifyHubspotError, describeHubspotError, type HubspotApi } from "./client.ts";
+import { type Filter, sweepSearch } from "./search-sweep.ts";
 
 export const BATCH_SIZE = 100;
 export const SEARCH_PAGE_MAX = 200;
@@ -50,8 +52,6 @@ export function decodeCursor(cursor: string | null): number {
   if (!/^\d+$/.test(raw)) throw new Error(`Invalid HubSpot contact cursor: ${cursor}`);
   return Number(raw);
 }
-
-type Filter = { propertyName: string; operator: string; value: string };
 
 /**
  * Pages of contacts modified at or after the cursor, oldest first.
@@ -91,36 +91,16 @@ export async function* pullContacts(
   };
 
   // A null cursor reads everything, or from `since` when a backfill gives one.
-  let since = cursor === null ? (options.since ?? 0) : decodeCursor(cursor);
-  for (;;) {
-    const records = await search(
-      [{ propertyName: "lastmodifieddate", operator: "GTE", value: String(since) }],
-      "lastmodifieddate",
-    );
-    if (records.length === 0) return;
-    const last = records[records.length - 1]!.modifiedAt;
-    yield { records, cursor: encodeCursor(last) };
-    if (records.length < limit) return;
-    if (last > since) {
-      since = last;
-      continue;
-    }
-    // A full page of one timestamp: sweep that millisecond by id, then move past it.
-    let afterId = "0";
-    for (;;) {
-      const ties = await search(
-        [
-          { propertyName: "lastmodifieddate", operator: "EQ", value: String(since) },
-          { propertyName: "hs_object_id", operator: "GT", value: afterId },
-        ],
-        "hs_object_id",
-      );
-      if (ties.length === 0) break;
-      yield { records: ties, cursor: encodeCursor(since) };
-      afterId = ties[ties.length - 1]!.externalId;
-      if (ties.length < limit) break;
-    }
-    since += 1;
+  const since = cursor === null ? (options.since ?? 0) : decodeCursor(cursor);
+  for await (const { items, at } of sweepSearch({
+    search,
+    timeProperty: "lastmodifieddate",
+    timeOf: (r: SourceRecord) => r.modifiedAt,
+    idOf: (r) => r.externalId,
+    since,
+    limit,
+  })) {
+    yield { records: items, cursor: encodeCursor(at) };
   }
 }
 

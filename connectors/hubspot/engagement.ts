@@ -6,6 +6,7 @@
  * Docs: https://developers.hubspot.com/docs/api/crm/search, .../crm/meetings, .../crm/email,
  * https://developers.hubspot.com/docs/api/crm/associations (v4 batch read)
  */
+
 import type { EngagementEvent, EngagementPage, EngagementType, PullOptions } from "../contract.ts";
 import {
   HubspotAssociationBatchResponse,
@@ -24,6 +25,7 @@ import {
   pullEmailEvents,
   pullFormSubmissions,
 } from "./engagement-marketing.ts";
+import { type Filter, sweepSearch } from "./search-sweep.ts";
 
 export const ENGAGEMENT_OBJECTS = ["meetings", "emails"] as const;
 export type EngagementObject = (typeof ENGAGEMENT_OBJECTS)[number];
@@ -163,8 +165,6 @@ export function decodeMarketingCursor(raw: string | null, since = 0): MarketingC
   return { email, forms: { seen, fallback: 0 } };
 }
 
-type Filter = { propertyName: string; operator: string; value: string };
-
 async function associationsOf(
   api: HubspotApi,
   object: EngagementObject,
@@ -235,37 +235,16 @@ export async function* pullEngagement(
       );
       return { events, cursor: encode() };
     };
-    let since = cursor[object];
-    for (;;) {
-      const records = await search(
-        [{ propertyName: "hs_lastmodifieddate", operator: "GTE", value: String(since) }],
-        "hs_lastmodifieddate",
-      );
-      if (records.length === 0) break;
-      const last = timeOf(records[records.length - 1]!.properties.hs_lastmodifieddate);
-      yield await page(records, last);
+    for await (const { items, at } of sweepSearch({
+      search,
+      timeProperty: "hs_lastmodifieddate",
+      timeOf: (r: HubspotContact) => timeOf(r.properties.hs_lastmodifieddate),
+      idOf: (r) => r.id,
+      since: cursor[object],
+      limit,
+    })) {
+      yield await page(items, at);
       lastYielded = encode();
-      if (records.length < limit) break;
-      if (last > since) {
-        since = last;
-        continue;
-      }
-      let afterId = "0";
-      for (;;) {
-        const ties = await search(
-          [
-            { propertyName: "hs_lastmodifieddate", operator: "EQ", value: String(since) },
-            { propertyName: "hs_object_id", operator: "GT", value: afterId },
-          ],
-          "hs_object_id",
-        );
-        if (ties.length === 0) break;
-        yield await page(ties, since);
-        lastYielded = encode();
-        afterId = ties[ties.length - 1]!.id;
-        if (ties.length < limit) break;
-      }
-      since += 1;
     }
   }
 

@@ -4,6 +4,7 @@
  * all" flag. HubSpot ties these statuses to the email address, not to a contact record.
  * Docs: https://developers.hubspot.com/docs/api-reference/legacy/communication-preferences
  */
+import { LEGAL_BASES } from "../../contract.ts";
 import type { ChangeSource } from "./store.ts";
 
 export interface SubscriptionDefinitionSeed {
@@ -41,15 +42,7 @@ export const STATUS_STATES: readonly StatusState[] = [
   "NOT_SPECIFIED",
 ];
 
-export const LEGAL_BASES = [
-  "CONSENT_WITH_NOTICE",
-  "LEGITIMATE_INTEREST_CLIENT",
-  "LEGITIMATE_INTEREST_OTHER",
-  "LEGITIMATE_INTEREST_PQL",
-  "NON_GDPR",
-  "PERFORMANCE_OF_CONTRACT",
-  "PROCESS_AND_STORE",
-] as const;
+export { LEGAL_BASES };
 
 export interface StoredStatus {
   subscriptionId: string;
