@@ -39,46 +39,63 @@ export async function syncConsent(
   for (const contact of contacts)
     for (const link of contact.links) linkIndex.set(linkKey(link), { contact, link });
 
-  const fresh = new Map<string, ConsentEvent[]>();
-  await Promise.all(
-    systems.map(async ([system, connector]) => {
-      const refs = [...linkIndex.values()]
-        .filter(({ link }) => link.system === system)
-        .map(({ contact, link }) => refOf(contact, link));
-      if (refs.length === 0) return;
-      for (const record of await connector.readConsent(refs)) {
-        const hit = linkIndex.get(linkKey({ system, ...record }));
-        if (hit) absorb(hit.contact, hit.link, record, fresh);
-      }
-    }),
-  );
-  counts["consent.read"] = [...fresh.values()].reduce((n, list) => n + list.length, 0);
-  if (!options.dryRun) {
-    for (const [contactId, events] of fresh)
-      await deps.store.consent.add(contactId, events, deps.now());
-  }
-
-  const writes = new Map<SystemName, { op: ConsentWrite; link: Link }[]>();
-  const storedBy = await deps.store.consent.forContacts(contacts.map((c) => c.id));
-  for (const contact of contacts) {
-    const stored = storedBy.get(contact.id) ?? [];
-    const merged = mergeConsent([
-      ...stored,
-      ...(options.dryRun ? (fresh.get(contact.id) ?? []) : []),
-    ]);
-    for (const [system] of systems) {
-      for (const link of contact.links.filter((l) => l.system === system)) {
-        const statements = planConsent(
-          merged,
-          new Map(Object.entries(link.consent ?? {})),
-          deps.consentSlots!.get(system)!,
-        );
-        if (statements.length === 0) continue;
-        const list = writes.get(system) ?? [];
-        list.push({ op: { ref: String(list.length), ...refOf(contact, link), statements }, link });
-        writes.set(system, list);
+  type Entry = { contact: Contact; link: Link };
+  const readInto = async (entries: Entry[], into: Map<string, ConsentEvent[]>) => {
+    await Promise.all(
+      systems.map(async ([system, connector]) => {
+        const refs = entries
+          .filter(({ link }) => link.system === system)
+          .map(({ contact, link }) => refOf(contact, link));
+        if (refs.length === 0) return;
+        for (const record of await connector.readConsent(refs)) {
+          const hit = linkIndex.get(linkKey({ system, ...record }));
+          if (hit) absorb(hit.contact, hit.link, record, into);
+        }
+      }),
+    );
+    if (!options.dryRun) {
+      for (const [contactId, events] of into)
+        await deps.store.consent.add(contactId, events, deps.now());
+    }
+    return [...into.values()].reduce((n, list) => n + list.length, 0);
+  };
+  const planAll = async (pending: Map<string, ConsentEvent[]>) => {
+    const writes = new Map<SystemName, { op: ConsentWrite; link: Link }[]>();
+    const storedBy = await deps.store.consent.forContacts(contacts.map((c) => c.id));
+    for (const contact of contacts) {
+      const merged = mergeConsent([
+        ...(storedBy.get(contact.id) ?? []),
+        ...(pending.get(contact.id) ?? []),
+      ]);
+      for (const [system] of systems) {
+        for (const link of contact.links.filter((l) => l.system === system)) {
+          const shows = new Map(Object.entries(link.consent ?? {}));
+          const statements = planConsent(merged, shows, deps.consentSlots!.get(system)!);
+          if (statements.length === 0) continue;
+          const list = writes.get(system) ?? [];
+          list.push({
+            op: { ref: String(list.length), ...refOf(contact, link), statements },
+            link,
+          });
+          writes.set(system, list);
+        }
       }
     }
+    return writes;
+  };
+
+  const fresh = new Map<string, ConsentEvent[]>();
+  counts["consent.read"] = await readInto([...linkIndex.values()], fresh);
+  // In a dry run nothing was stored, so the fresh statements are merged from memory.
+  let writes = await planAll(options.dryRun ? fresh : new Map());
+  // Lifting an opt-out is the one write that can do harm: read those records once more
+  // right before writing, so an opt-out made there in the meantime wins instead.
+  const liftingOptOuts = [...writes.values()]
+    .flat()
+    .filter((w) => w.op.statements.some((st) => st.state === "opted_in"))
+    .map((w) => linkIndex.get(linkKey(w.link))!);
+  if (liftingOptOuts.length > 0 && !options.dryRun) {
+    if ((await readInto(liftingOptOuts, new Map())) > 0) writes = await planAll(new Map());
   }
   for (const [system, list] of writes) {
     counts[`${system}.consent`] = list.length;
