@@ -13,6 +13,7 @@ import { registerContacts } from "./routes/contacts.ts";
 import { registerDeadLetters } from "./routes/dead-letters.ts";
 import { registerEngagement } from "./routes/engagement.ts";
 import { registerErasures } from "./routes/erasures.ts";
+import { registerMerges } from "./routes/merges.ts";
 import { registerRuns } from "./routes/runs.ts";
 import { registerHealth, registerSandbox } from "./routes/system.ts";
 import { registerWebhooks } from "./routes/webhooks.ts";
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps, connected: () => SystemName[]) {
   registerConsent(app, deps);
   registerEngagement(app, deps);
   registerErasures(app, deps);
+  registerMerges(app, deps);
   registerDeadLetters(app, deps);
   registerSandbox(app, deps);
 

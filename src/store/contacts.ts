@@ -1,7 +1,10 @@
-import { and, asc, eq, gt, inArray } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray } from "drizzle-orm";
 import type { Contact, Link } from "../core/contact.ts";
 import { emailKeys } from "../core/resolve.ts";
-import { contacts, links, matchKeys } from "./schema.ts";
+import { consentEvents, contacts, engagementEvents, links, matchKeys, merges } from "./schema.ts";
+
+export type MergeRow = typeof merges.$inferSelect;
+
 import type { Db } from "./sqlite.ts";
 
 type LinkRef = Pick<Link, "system" | "object" | "externalId">;
@@ -144,6 +147,82 @@ export function contactQueries(db: Db) {
 
     async count(): Promise<number> {
       return db.$count(contacts);
+    },
+
+    /**
+     * In one transaction: the winner saved with the loser's links, the loser's consent and
+     * engagement moved over, the loser deleted, and the history row that can undo it all.
+     */
+    async mergeInto(
+      winner: Contact,
+      loser: Contact,
+      history: Omit<MergeRow, "moved" | "undoneAt">,
+    ): Promise<void> {
+      sqlite.transaction(() => {
+        const consentIds = db
+          .select({ id: consentEvents.id })
+          .from(consentEvents)
+          .where(eq(consentEvents.contactId, loser.id))
+          .all();
+        const engagementKeys = db
+          .select({ key: engagementEvents.key })
+          .from(engagementEvents)
+          .where(eq(engagementEvents.contactId, loser.id))
+          .all();
+        db.update(consentEvents)
+          .set({ contactId: winner.id })
+          .where(eq(consentEvents.contactId, loser.id))
+          .run();
+        db.update(engagementEvents)
+          .set({ contactId: winner.id })
+          .where(eq(engagementEvents.contactId, loser.id))
+          .run();
+        db.delete(contacts).where(eq(contacts.id, loser.id)).run();
+        saveAll([winner]);
+        db.insert(merges)
+          .values({
+            ...history,
+            moved: {
+              consent: consentIds.map((r) => r.id),
+              engagement: engagementKeys.map((r) => r.key),
+            },
+          })
+          .run();
+      })();
+    },
+
+    /** Undoes a merge in one transaction: both people saved, moved rows moved back. */
+    async unmerge(row: MergeRow, winner: Contact, loser: Contact, now: number): Promise<void> {
+      sqlite.transaction(() => {
+        saveAll([winner, loser]);
+        for (const ids of chunks(row.moved.consent)) {
+          db.update(consentEvents)
+            .set({ contactId: loser.id })
+            .where(inArray(consentEvents.id, ids))
+            .run();
+        }
+        for (const keys of chunks(row.moved.engagement)) {
+          db.update(engagementEvents)
+            .set({ contactId: loser.id })
+            .where(inArray(engagementEvents.key, keys))
+            .run();
+        }
+        db.update(merges).set({ undoneAt: now }).where(eq(merges.id, row.id)).run();
+      })();
+    },
+
+    async merge(id: string): Promise<MergeRow | undefined> {
+      return db.select().from(merges).where(eq(merges.id, id)).get();
+    },
+
+    /** Merges into this person, newest first. */
+    async mergesInto(winnerId: string): Promise<MergeRow[]> {
+      return db
+        .select()
+        .from(merges)
+        .where(eq(merges.winnerId, winnerId))
+        .orderBy(desc(merges.createdAt))
+        .all();
     },
 
     /** Saves contacts with their links and match keys in one transaction. */

@@ -23,6 +23,7 @@ export function inboxQueries(db: Db) {
               kind: n.kind,
               occurredAt: n.occurredAt,
               receivedAt: now,
+              ...(n.detail ? { detail: n.detail } : {}),
               status: "pending",
             })
             .onConflictDoNothing()

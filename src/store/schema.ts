@@ -1,5 +1,5 @@
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type { Golden, LinkConsent, Observed } from "../core/contact.ts";
+import type { Contact, Golden, LinkConsent, Observed } from "../core/contact.ts";
 
 /** Golden records: per field the winning value, the system it came from and when. */
 export const contacts = sqliteTable("contacts", {
@@ -67,6 +67,8 @@ export const inbox = sqliteTable(
     attempts: integer("attempts").notNull().default(0),
     lastError: text("last_error"),
     processedAt: integer("processed_at"),
+    /** What the notice itself carries beyond the record it points at (e.g. merged ids). */
+    detail: text("detail", { mode: "json" }).$type<Record<string, unknown>>(),
   },
   (t) => [index("inbox_status").on(t.status, t.id)],
 );
@@ -197,3 +199,23 @@ export const settings = sqliteTable("settings", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),
 });
+
+/** Every merge of two people, with what it takes to undo it. */
+export const merges = sqliteTable(
+  "merges",
+  {
+    id: text("id").primaryKey(),
+    winnerId: text("winner_id").notNull(),
+    /** The merged-away person as it was: id, golden record and links. */
+    loser: text("loser", { mode: "json" }).$type<Contact>().notNull(),
+    /** Consent and engagement rows that moved to the winner, so unmerge can move them back. */
+    moved: text("moved", { mode: "json" })
+      .$type<{ consent: string[]; engagement: string[] }>()
+      .notNull(),
+    reason: text("reason").notNull(),
+    evidence: text("evidence", { mode: "json" }).$type<unknown>(),
+    createdAt: integer("created_at").notNull(),
+    undoneAt: integer("undone_at"),
+  },
+  (t) => [index("merges_winner").on(t.winnerId, t.createdAt)],
+);

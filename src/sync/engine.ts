@@ -6,6 +6,7 @@ import { syncEngagement } from "./engagement-sync.ts";
 import { continueErasure, startErasure } from "./erasure.ts";
 import { drainInbox } from "./inbox-drain.ts";
 import { createJobRunner } from "./jobs.ts";
+import { followSourceMerge, mergePeople, unmergePeople } from "./merge.ts";
 import { type PipelineDeps, syncRecords, unlinkRecords } from "./pipeline.ts";
 import { createSerial } from "./serial.ts";
 
@@ -40,6 +41,8 @@ export function createEngine(deps: EngineDeps) {
       const [contact] = await deps.store.contacts.loadFor([ref], []);
       return contact ? startErasure(deps, contact, requestedBy) : undefined;
     });
+  const followMerge: Parameters<typeof drainInbox>[0]["followMerge"] = (primary, merged) =>
+    serial(() => followSourceMerge(deps, primary, merged));
   const jobs = createJobRunner({
     ...deps,
     syncBatch: (records, o) => syncBatch(records, o),
@@ -59,7 +62,7 @@ export function createEngine(deps: EngineDeps) {
       do {
         again = false;
         try {
-          await drainInbox({ ...deps, syncBatch, unlink, eraseByLink });
+          await drainInbox({ ...deps, syncBatch, unlink, eraseByLink, followMerge });
         } catch (error) {
           deps.logger.error("inbox drain failed", { error: describeError(error) });
         }
@@ -80,6 +83,10 @@ export function createEngine(deps: EngineDeps) {
       return inserted;
     },
     erase,
+    merge: (winnerId: string, loserId: string, reason: string, evidence?: unknown) =>
+      serial(() => mergePeople(deps, winnerId, loserId, reason, evidence)),
+    unmerge: (contactId: string, mergeId?: string) =>
+      serial(() => unmergePeople(deps, contactId, mergeId)),
     /** Retries the systems that have not confirmed an erasure yet. */
     async continueErasures(): Promise<void> {
       for (const row of await deps.store.erasures.unfinished())

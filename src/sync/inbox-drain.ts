@@ -14,6 +14,10 @@ export interface DrainDeps extends PipelineDeps {
     ref: Pick<SourceRecord, "system" | "object" | "externalId">,
     requestedBy: string,
   ) => Promise<unknown>;
+  followMerge: (
+    primary: Pick<SourceRecord, "system" | "object" | "externalId">,
+    merged: Pick<SourceRecord, "system" | "object" | "externalId">[],
+  ) => Promise<unknown>;
 }
 
 /**
@@ -70,6 +74,14 @@ async function processGroup(deps: DrainDeps, group: InboxRow[]) {
     .map((externalId) => ({ system: connector.system, object, externalId }));
   await deps.syncBatch(records);
   if (gone.length > 0) await deps.unlink(gone);
+  // HubSpot merged records: the survivor was just synced; fold the merged-away ones into it.
+  for (const row of group.filter((r) => r.kind === "merge")) {
+    const ids = ((row.detail?.mergedObjectIds as unknown[] | undefined) ?? [])
+      .map(String)
+      .filter((id) => id !== row.externalId);
+    const ref = (externalId: string) => ({ system: connector.system, object, externalId });
+    if (ids.length > 0) await deps.followMerge(ref(row.externalId), ids.map(ref));
+  }
 }
 
 function groupByObject(rows: InboxRow[]): InboxRow[][] {
