@@ -15,6 +15,7 @@ import { registerEngagement } from "./routes/engagement.ts";
 import { registerErasures } from "./routes/erasures.ts";
 import { registerMerges } from "./routes/merges.ts";
 import { registerRuns } from "./routes/runs.ts";
+import { registerScoring } from "./routes/scoring.ts";
 import { registerHealth, registerSandbox } from "./routes/system.ts";
 import { registerWebhooks } from "./routes/webhooks.ts";
 
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps, connected: () => SystemName[]) {
   registerEngagement(app, deps);
   registerErasures(app, deps);
   registerMerges(app, deps);
+  registerScoring(app, deps);
   registerDeadLetters(app, deps);
   registerSandbox(app, deps);
 

@@ -1,4 +1,5 @@
 import type { ConsentConfig } from "../core/consent-config.ts";
+import type { ScoringRules } from "../core/scoring/rules.ts";
 import type { Logger } from "../logger.ts";
 import type { Store } from "../store/index.ts";
 import type { Engine } from "../sync/engine.ts";
@@ -16,6 +17,7 @@ export interface AppDeps {
   now: () => number;
   adminToken: string;
   consent: ConsentConfig;
+  scoring: ScoringRules;
   hubspot?: { clientSecret: string; publicUrl?: string };
   salesforce?: { organizationId: string };
   sandbox?: () => SandboxInfo | undefined;

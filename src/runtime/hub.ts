@@ -15,7 +15,12 @@ import { createStore, type Store } from "../store/index.ts";
 import { openSqlite } from "../store/sqlite.ts";
 import { createEngine, type Engine } from "../sync/engine.ts";
 import type { HubConfig } from "./config.ts";
-import { readConsentConfig, readEngagementConfig, readMappingFiles } from "./load-mappings.ts";
+import {
+  readConsentConfig,
+  readEngagementConfig,
+  readMappingFiles,
+  readScoringRules,
+} from "./load-mappings.ts";
 
 export interface Hub {
   url: string;
@@ -47,6 +52,7 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
   ]);
   const consent = readConsentConfig(config.mappingsDir);
   const engagement = readEngagementConfig(config.mappingsDir);
+  const scoring = readScoringRules(config.mappingsDir);
   const consentOptions = connectorConsentOptions(consent);
   const { db, close: closeDb } = openSqlite(config.dbPath);
   const store = createStore(db);
@@ -128,6 +134,7 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
       now: Date.now,
       adminToken: config.adminToken,
       consent,
+      scoring,
       hubspot: {
         clientSecret: hubspot.clientSecret,
         ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),

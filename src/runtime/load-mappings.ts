@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { type ConsentConfig, parseConsentConfig } from "../core/consent-config.ts";
 import { type EngagementConfig, parseEngagementConfig } from "../core/engagement-config.ts";
 import { MappingError } from "../core/mapping-spec.ts";
+import { parseScoringRules, type ScoringRules } from "../core/scoring/rules.ts";
 
 /** Reads every `<system>.<object>.json` mapping in the folder (other JSON files are not mappings). */
 export function readMappingFiles(
@@ -27,6 +28,14 @@ export function readMappingFiles(
 /** `consent.json` in the mappings folder; without one the hub tracks channel-wide consent only. */
 export const readConsentConfig = (dir: string): ConsentConfig =>
   readOptional(join(dir, "consent.json"), parseConsentConfig);
+
+/** `scoring.json`: lead-scoring rules; required, since every score is explained by them. */
+export function readScoringRules(dir: string): ScoringRules {
+  const file = join(dir, "scoring.json");
+  if (!existsSync(file))
+    throw new MappingError(`${file}: (root): missing (lead scoring needs its rules)`);
+  return readOptional(file, parseScoringRules);
+}
 
 /** `engagement.json`: which engagement becomes Salesforce Tasks (defaults when absent). */
 export const readEngagementConfig = (dir: string): EngagementConfig =>

@@ -15,7 +15,9 @@ describe("merges done in a source system, and unmerge", () => {
     const a = await personInBoth(t, "ada.one@example.com", { firstname: "Ada" });
     const b = await personInBoth(t, "ada.two@example.com", { firstname: "Ada" });
     expect(a.id).not.toBe(b.id);
-    const consent = await t.api(`/v1/contacts/${b.id}/consent`, { json: { channel: "phone", state: "opted_out" } });
+    const consent = await t.api(`/v1/contacts/${b.id}/consent`, {
+      json: { channel: "phone", state: "opted_out" },
+    });
     expect(consent.status).toBe(201);
     await settle(t);
 
@@ -28,7 +30,10 @@ describe("merges done in a source system, and unmerge", () => {
         kind: "merge",
         eventKey: `merge-${a.hsId}-${b.hsId}`,
         occurredAt: Date.now(),
-        detail: { mergedObjectIds: [Number(a.hsId), Number(b.hsId)], primaryObjectId: Number(a.hsId) },
+        detail: {
+          mergedObjectIds: [Number(a.hsId), Number(b.hsId)],
+          primaryObjectId: Number(a.hsId),
+        },
       },
     ]);
     await waitFor(async () => (await t.api(`/v1/contacts/${b.id}`)).status === 404);
@@ -36,7 +41,9 @@ describe("merges done in a source system, and unmerge", () => {
     const merged = (await t.api(`/v1/contacts/${a.id}`)).body;
     expect(systemsOf(merged)).toEqual(["hubspot/contact", "salesforce/Lead", "salesforce/Lead"]);
     expect((await t.api("/v1/contacts?email=ada.two@example.com")).body.results[0].id).toBe(a.id);
-    expect(merged.consent.find((c: { channel: string }) => c.channel === "phone")).toMatchObject({ state: "opted_out" });
+    expect(merged.consent.find((c: { channel: string }) => c.channel === "phone")).toMatchObject({
+      state: "opted_out",
+    });
 
     const undone = await t.api(`/v1/contacts/${a.id}/unmerge`, { method: "POST" });
     expect(undone.status).toBe(200);
@@ -44,8 +51,14 @@ describe("merges done in a source system, and unmerge", () => {
     expect(systemsOf(undone.body.restored)).toEqual(["salesforce/Lead"]);
     expect(systemsOf(undone.body.winner)).toEqual(["hubspot/contact", "salesforce/Lead"]);
     const restored = (await t.api(`/v1/contacts/${b.id}`)).body;
-    expect(restored.consent.find((c: { channel: string }) => c.channel === "phone")).toMatchObject({ state: "opted_out" });
-    expect((await t.api(`/v1/contacts/${a.id}`)).body.consent.find((c: { channel: string }) => c.channel === "phone")).toBeUndefined();
+    expect(restored.consent.find((c: { channel: string }) => c.channel === "phone")).toMatchObject({
+      state: "opted_out",
+    });
+    expect(
+      (await t.api(`/v1/contacts/${a.id}`)).body.consent.find(
+        (c: { channel: string }) => c.channel === "phone",
+      ),
+    ).toBeUndefined();
 
     const again = await t.api(`/v1/contacts/${a.id}/unmerge`, { method: "POST" });
     expect(again.status).toBe(409);

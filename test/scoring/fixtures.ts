@@ -70,8 +70,8 @@ export const BASE: ScoringRulesInput = {
     stages: [
       { name: "subscriber", minScore: 0 },
       { name: "lead", minScore: 20 },
-      { name: "marketingqualifiedlead", minScore: 60 },
-      { name: "salesqualifiedlead" },
+      { name: "mql", minScore: 60 },
+      { name: "sql" },
       { name: "customer" },
     ],
   },

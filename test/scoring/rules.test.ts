@@ -99,7 +99,7 @@ describe("the shipped mappings/scoring.json", () => {
     // click 3 * 0.5^(3/45) = 2.86 -> 2.9; engagement 71.8; total round(126.8) = 127
     expect(vp.engagement).toBe(71.8);
     expect(vp.total).toBe(127);
-    expect(vp.lifecycleStage).toBe("marketingqualifiedlead");
+    expect(vp.lifecycleStage).toBe("mql");
     expect(scoreSummary(vp)).toBe(
       "127 (B) – form: demo +59.1, title: VP +20, size: 200-999 +15, country: target +10, industry: target +10",
     );

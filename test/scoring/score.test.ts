@@ -134,20 +134,20 @@ describe("lifecycle", () => {
   it("moves forward with the score", () => {
     expect(lifecycleStageOf(-5, null, lc)).toBe("subscriber");
     expect(lifecycleStageOf(20, null, lc)).toBe("lead");
-    expect(lifecycleStageOf(65, "lead", lc)).toBe("marketingqualifiedlead");
+    expect(lifecycleStageOf(65, "lead", lc)).toBe("mql");
   });
 
   it("never moves back", () => {
-    expect(lifecycleStageOf(10, "marketingqualifiedlead", lc)).toBe("marketingqualifiedlead");
+    expect(lifecycleStageOf(10, "mql", lc)).toBe("mql");
     expect(lifecycleStageOf(65, "customer", lc)).toBe("customer");
-    expect(lifecycleStageOf(0, "SalesQualifiedLead", lc)).toBe("salesqualifiedlead");
+    expect(lifecycleStageOf(0, "SQL", lc)).toBe("sql");
     const low = scoreContact({
-      attributes: { lifecycleStage: "marketingqualifiedlead" },
+      attributes: { lifecycleStage: "mql" },
       events: [],
       now: NOW,
       rules: R,
     });
-    expect(low.lifecycleStage).toBe("marketingqualifiedlead");
+    expect(low.lifecycleStage).toBe("mql");
     const explicit = scoreContact({
       attributes: {},
       events: [],
@@ -172,7 +172,7 @@ describe("shouldPush and summary", () => {
     expect(shouldPush(prev, { ...prev, total: 45 }, R)).toBe(true); // 5 >= 5
     expect(shouldPush(prev, { ...prev, total: 35 }, R)).toBe(true); // |35 - 40| = 5
     expect(shouldPush(prev, { ...prev, grade: "A" }, R)).toBe(true);
-    expect(shouldPush(prev, { ...prev, lifecycleStage: "marketingqualifiedlead" }, R)).toBe(true);
+    expect(shouldPush(prev, { ...prev, lifecycleStage: "mql" }, R)).toBe(true);
     expect(shouldPush(prev, { ...prev, total: 41 }, { meaningfulChange: 0 })).toBe(true);
   });
 
@@ -182,7 +182,7 @@ describe("shouldPush and summary", () => {
       fit: 10,
       engagement: 62,
       grade: "B",
-      lifecycleStage: "marketingqualifiedlead",
+      lifecycleStage: "mql",
       reasons: [
         { rule: "form: pricing", points: 50 },
         { rule: "title: VP", points: 20 },

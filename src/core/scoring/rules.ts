@@ -100,7 +100,7 @@ export const EngagementRuleSchema = z.strictObject({
 export type EngagementRule = z.infer<typeof EngagementRuleSchema>;
 
 const StageSchema = z.strictObject({
-  /** The canonical lifecycleStage value (HubSpot's internal names: "marketingqualifiedlead"). */
+  /** The canonical lifecycleStage value (subscriber, lead, mql, sql, opportunity, customer, evangelist; mappings translate per system). */
   name: z.string().min(1),
   /** Total score from which the stage is reached automatically; absent = set by people only. */
   minScore: z.number().optional(),

@@ -1,0 +1,176 @@
+import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js";
+import type { EmailProvider } from "./config.ts";
+
+export { formalName } from "./nicknames.ts";
+
+const blank = (s: string | null | undefined): s is null | undefined => s == null || s.trim() === "";
+
+/** Lower case, accents removed, punctuation to spaces, whitespace collapsed. */
+export function normalizeText(s: string | null | undefined): string | null {
+  if (blank(s)) return null;
+  const out = s
+    .normalize("NFKD")
+    .replace(/\p{M}/gu, "")
+    .toLowerCase()
+    .replace(/ß/g, "ss")
+    .replace(/[^\p{L}\p{N}]+/gu, " ")
+    .trim();
+  return out === "" ? null : out;
+}
+
+/** Names: as text, but apostrophes and dots vanish (o'brien -> obrien, j.r. -> jr). */
+export function normalizeName(s: string | null | undefined): string | null {
+  if (blank(s)) return null;
+  return normalizeText(s.replace(/['’`.]/g, ""));
+}
+
+const LEGAL_SUFFIXES = new Set([
+  "inc",
+  "incorporated",
+  "ltd",
+  "limited",
+  "llc",
+  "llp",
+  "lp",
+  "plc",
+  "gmbh",
+  "ag",
+  "kg",
+  "kk",
+  "co",
+  "company",
+  "corp",
+  "corporation",
+  "sa",
+  "sas",
+  "sarl",
+  "srl",
+  "spa",
+  "bv",
+  "nv",
+  "oy",
+  "ab",
+  "as",
+  "pty",
+  "pte",
+  "pvt",
+  "ug",
+  "kabushiki",
+  "kaisha",
+  "group",
+  "holdings",
+]);
+
+/** Company: text form without trailing legal suffixes (Acme Co., Ltd. -> acme) or "the". */
+export function normalizeCompany(s: string | null | undefined): string | null {
+  const text = normalizeText(s?.replace(/\./g, ""));
+  if (text == null) return null;
+  const words = text.split(" ");
+  if (words[0] === "the" && words.length > 1) words.shift();
+  while (words.length > 1 && LEGAL_SUFFIXES.has(words[words.length - 1]!)) words.pop();
+  return words.join(" ");
+}
+
+export interface NormalizedEmail {
+  email: string;
+  local: string;
+  domain: string;
+}
+
+/** Lower-cased email with provider rules (gmail: dots and +tags dropped, googlemail -> gmail). */
+export function normalizeEmail(
+  s: string | null | undefined,
+  providers: readonly EmailProvider[] = [],
+): NormalizedEmail | null {
+  if (blank(s)) return null;
+  const raw = s
+    .trim()
+    .toLowerCase()
+    .replace(/^mailto:/, "");
+  const at = raw.lastIndexOf("@");
+  if (at <= 0 || at === raw.length - 1) return null;
+  let local = raw.slice(0, at);
+  let domain = raw.slice(at + 1).replace(/\.$/, "");
+  const provider = providers.find((p) => p.domains.includes(domain));
+  if (provider) {
+    if (provider.stripPlusTag) local = local.split("+")[0]!;
+    if (provider.stripDots) local = local.replace(/\./g, "");
+    domain = provider.canonicalDomain ?? domain;
+  }
+  if (local === "") return null;
+  return { email: `${local}@${domain}`, local, domain };
+}
+
+/** E.164 (+14155550123), or the bare digits when the number does not parse. */
+export function normalizePhone(s: string | null | undefined, defaultCountry = "US"): string | null {
+  if (blank(s)) return null;
+  const parsed = parsePhoneNumberFromString(s, defaultCountry as CountryCode);
+  if (parsed?.isPossible()) return parsed.number;
+  const digits = s.replace(/\D/g, "");
+  return digits.length >= 6 ? digits : null;
+}
+
+const MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split(" ");
+const pad = (n: string) => n.padStart(2, "0");
+
+/** YYYYMMDD from YYYYMMDD, YYYY-MM-DD[T...], YYYY/MM/DD, MM/DD/YYYY or "12 Mar 1980". */
+export function normalizeDate(s: string | null | undefined): string | null {
+  if (blank(s)) return null;
+  const t = s.trim().toLowerCase();
+  let m = /^(\d{4})[-/.]?(\d{1,2})[-/.]?(\d{1,2})(?:$|[t\s])/.exec(t);
+  if (m && (t.length !== 8 || /^\d{8}$/.test(t))) return `${m[1]}${pad(m[2]!)}${pad(m[3]!)}`;
+  m = /^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$/.exec(t);
+  if (m) return `${m[3]}${pad(m[1]!)}${pad(m[2]!)}`;
+  m = /^(\d{1,2})\s+([a-z]{3})[a-z]*\.?\s+(\d{4})$/.exec(t);
+  if (m && MONTHS.includes(m[2]!))
+    return `${m[3]}${pad(String(MONTHS.indexOf(m[2]!) + 1))}${pad(m[1]!)}`;
+  const digits = t.replace(/\D/g, "");
+  return digits === "" ? null : digits;
+}
+
+/** Postcode: upper case, no spaces or dashes. */
+export function normalizePostcode(s: string | null | undefined): string | null {
+  if (blank(s)) return null;
+  const out = s.toUpperCase().replace(/[\s-]+/g, "");
+  return out === "" ? null : out;
+}
+
+/** Identifiers (national id, tax id): letters and digits only, upper case. */
+export function normalizeId(s: string | null | undefined): string | null {
+  if (blank(s)) return null;
+  const out = s.toUpperCase().replace(/[^A-Z0-9]/g, "");
+  return out === "" ? null : out;
+}
+
+export interface NormalizeOptions {
+  providers: readonly EmailProvider[];
+  defaultCountry: string;
+}
+
+/** The normalized value of one canonical field, chosen by the field's name. */
+export function normalizeField(
+  field: string,
+  value: string | null | undefined,
+  options: NormalizeOptions,
+): string | null {
+  switch (field) {
+    case "email":
+      return normalizeEmail(value, options.providers)?.email ?? null;
+    case "phone":
+    case "mobilePhone":
+      return normalizePhone(value, options.defaultCountry);
+    case "firstName":
+    case "lastName":
+      return normalizeName(value);
+    case "company":
+      return normalizeCompany(value);
+    case "birthDate":
+      return normalizeDate(value);
+    case "postalCode":
+      return normalizePostcode(value);
+    case "nationalId":
+      return normalizeId(value);
+    default:
+      return normalizeText(value);
+  }
+}
