@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CONSENT_CHANNELS, type SystemName } from "../../connectors/contract.ts";
 import type { ConsentSlot } from "./consent-plan.ts";
-import { MappingError } from "./mapping-spec.ts";
+import { MappingError, parseConfigFile } from "./mapping-spec.ts";
 
 /**
  * `mappings/consent.json`: the purposes (subscriptions) the hub tracks, per channel, and
@@ -33,22 +33,14 @@ export const ConsentConfigSchema = z.strictObject({
 export type ConsentConfig = z.infer<typeof ConsentConfigSchema>;
 
 export function parseConsentConfig(file: string, json: unknown): ConsentConfig {
-  const parsed = ConsentConfigSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = issue.path
-      .map((k) => (typeof k === "number" ? `[${k}]` : `.${String(k)}`))
-      .join("")
-      .replace(/^\./, "");
-    throw new MappingError(`${file}: ${path || "(root)"}: ${issue.message}`);
-  }
+  const config = parseConfigFile(ConsentConfigSchema, file, json);
   const seen = new Set<string>();
-  parsed.data.purposes.forEach((purpose, i) => {
+  config.purposes.forEach((purpose, i) => {
     if (seen.has(purpose.id))
       throw new MappingError(`${file}: purposes[${i}].id: "${purpose.id}" is listed twice`);
     seen.add(purpose.id);
   });
-  return parsed.data;
+  return config;
 }
 
 export const purposeIds = (config: ConsentConfig) => new Set(config.purposes.map((p) => p.id));

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ENGAGEMENT_TYPES } from "../../connectors/contract.ts";
-import { MappingError } from "./mapping-spec.ts";
+import { parseConfigFile } from "./mapping-spec.ts";
 
 /**
  * `mappings/engagement.json`: which engagement becomes a Salesforce Task on the person,
@@ -27,12 +27,5 @@ export const EngagementConfigSchema = z.strictObject({
 export type EngagementConfig = z.infer<typeof EngagementConfigSchema>;
 
 export function parseEngagementConfig(file: string, json: unknown): EngagementConfig {
-  const parsed = EngagementConfigSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new MappingError(
-      `${file}: ${issue.path.map(String).join(".") || "(root)"}: ${issue.message}`,
-    );
-  }
-  return parsed.data;
+  return parseConfigFile(EngagementConfigSchema, file, json);
 }

@@ -54,12 +54,8 @@ export const canonicalFieldsOf = (field: FieldMapping): CanonicalField[] =>
 
 /** Validates one mapping file's parsed JSON; errors name the file and the field path. */
 export function parseMapping(file: string, json: unknown, systems: readonly SystemName[]): Mapping {
-  const parsed = MappingFileSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new MappingError(`${file}: ${formatPath(issue.path)}: ${issue.message}`);
-  }
-  parsed.data.fields.forEach((field, index) => {
+  const mapping = parseConfigFile(MappingFileSchema, file, json);
+  mapping.fields.forEach((field, index) => {
     const system = field.rule?.match(/^(?:prefer_([a-z]+)_unless_blank|always_([a-z]+))$/);
     const named = system?.[1] ?? system?.[2];
     if (named && !systems.includes(named as SystemName)) {
@@ -68,6 +64,20 @@ export function parseMapping(file: string, json: unknown, systems: readonly Syst
       );
     }
   });
+  return mapping;
+}
+
+/** Validates any configuration file against its schema; the error names the file and the field path. */
+export function parseConfigFile<S extends z.ZodType>(
+  schema: S,
+  file: string,
+  json: unknown,
+): z.output<S> {
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new MappingError(`${file}: ${formatPath(issue.path)}: ${issue.message}`);
+  }
   return parsed.data;
 }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MappingError } from "../mapping-spec.ts";
+import { parseConfigFile } from "../mapping-spec.ts";
 
 /**
  * `mappings/matching.json`: the probabilistic (Fellegi-Sunter) matcher's settings.
@@ -149,19 +149,7 @@ export const MatchingConfigSchema = z
   });
 export type MatchingConfig = z.infer<typeof MatchingConfigSchema>;
 
-const formatPath = (path: PropertyKey[]) =>
-  path.reduce<string>(
-    (acc, key) =>
-      typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key),
-    "",
-  ) || "(root)";
-
 /** Validates `mappings/matching.json`; errors name the file and the field path. */
 export function parseMatchingConfig(file: string, json: unknown): MatchingConfig {
-  const parsed = MatchingConfigSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new MappingError(`${file}: ${formatPath(issue.path)}: ${issue.message}`);
-  }
-  return parsed.data;
+  return parseConfigFile(MatchingConfigSchema, file, json);
 }

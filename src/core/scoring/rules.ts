@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ENGAGEMENT_TYPES } from "../../../connectors/contract.ts";
 import { CanonicalFieldSchema } from "../contact.ts";
-import { MappingError } from "../mapping-spec.ts";
+import { parseConfigFile } from "../mapping-spec.ts";
 import { patternProblem } from "./match.ts";
 
 /**
@@ -171,17 +171,5 @@ export type ScoringRulesInput = z.input<typeof ScoringRulesSchema>;
 
 /** Validates `mappings/scoring.json`; errors read `<file>: <field path>: <message>`. */
 export function parseScoringRules(file: string, json: unknown): ScoringRules {
-  const parsed = ScoringRulesSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new MappingError(`${file}: ${formatPath(issue.path)}: ${issue.message}`);
-  }
-  return parsed.data;
+  return parseConfigFile(ScoringRulesSchema, file, json);
 }
-
-const formatPath = (path: PropertyKey[]) =>
-  path.reduce<string>(
-    (acc, key) =>
-      typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key),
-    "",
-  ) || "(root)";
