@@ -212,3 +212,15 @@ export const EngagementView = z
     detail: z.record(z.string(), z.unknown()),
   })
   .openapi("EngagementEvent");
+
+export const ScoreView = z
+  .object({
+    total: z.number(),
+    fit: z.number(),
+    engagement: z.number(),
+    grade: z.enum(["A", "B", "C", "D"]),
+    lifecycleStage: z.string(),
+    reasons: z.array(z.object({ rule: z.string(), points: z.number() })),
+    summary: z.string(),
+  })
+  .openapi("Score");

@@ -85,6 +85,13 @@ describe("engagement", () => {
       "form_submit",
       "meeting",
     ]);
+    // The merged person's score explains itself with the same events (shipped rules).
+    const { score } = (await t.api(`/v1/contacts/${id}`)).body;
+    expect(score.engagement).toBeGreaterThan(50);
+    expect(score.reasons.map((r: { rule: string }) => r.rule)).toEqual(
+      expect.arrayContaining(["form", "meeting", "email click"]),
+    );
+    expect(score.summary).toMatch(/^\d+ \([A-D]\)/);
     const { default: jsforce } = await import("jsforce");
     const sf = t.hub.sandboxes.salesforce!;
     const conn = new jsforce.Connection({

@@ -1,6 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { EngagementEvent } from "../../../connectors/contract.ts";
 import { mergeConsent } from "../../core/consent.ts";
-import { normalizeEmail } from "../../core/contact.ts";
+import { attributesOf, normalizeEmail } from "../../core/contact.ts";
+import { scoreContact, scoreSummary } from "../../core/scoring/score.ts";
 import type { AppDeps } from "../deps.ts";
 import { notFound } from "../problem.ts";
 import {
@@ -12,6 +14,7 @@ import {
   PageQuery,
   pageOf,
   problemResponses,
+  ScoreView,
 } from "../views.ts";
 
 const ListQuery = PageQuery.extend({
@@ -60,7 +63,9 @@ export function registerContacts(app: OpenAPIHono, deps: AppDeps) {
         200: {
           description: "Contact, with its consent per channel and purpose",
           content: {
-            "application/json": { schema: ContactView.extend({ consent: z.array(ConsentView) }) },
+            "application/json": {
+              schema: ContactView.extend({ consent: z.array(ConsentView), score: ScoreView }),
+            },
           },
         },
         ...problemResponses,
@@ -70,10 +75,34 @@ export function registerContacts(app: OpenAPIHono, deps: AppDeps) {
       const contact = await deps.store.contacts.get(c.req.valid("param").id);
       if (!contact) throw notFound("contact");
       const events = await deps.store.consent.forContact(contact.id);
+      const score = scoreContact({
+        attributes: attributesOf(contact.golden),
+        events: await engagementOf(deps, contact.id),
+        now: deps.now(),
+        rules: deps.scoring,
+      });
       return c.json(
-        { ...contactView(contact), consent: consentView(mergeConsent(events), events) },
+        {
+          ...contactView(contact),
+          consent: consentView(mergeConsent(events), events),
+          score: { ...score, summary: scoreSummary(score) },
+        },
         200,
       );
     },
   );
+}
+
+/** A person's stored engagement as scoring reads it (the newest 1,000 events; older ones have decayed). */
+async function engagementOf(deps: AppDeps, contactId: string): Promise<EngagementEvent[]> {
+  const rows = await deps.store.engagement.list(contactId, 1000);
+  return rows.map((r) => ({
+    key: r.key,
+    system: r.system as EngagementEvent["system"],
+    type: r.type as EngagementEvent["type"],
+    person: { object: "contact", externalId: contactId },
+    occurredAt: r.occurredAt,
+    ...(r.title ? { title: r.title } : {}),
+    detail: r.detail as EngagementEvent["detail"],
+  }));
 }

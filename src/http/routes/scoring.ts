@@ -6,7 +6,7 @@ import { parseScoringRules } from "../../core/scoring/rules.ts";
 import { scoreContact, scoreSummary } from "../../core/scoring/score.ts";
 import type { AppDeps } from "../deps.ts";
 import { ApiError } from "../problem.ts";
-import { problemResponses } from "../views.ts";
+import { problemResponses, ScoreView } from "../views.ts";
 
 const PreviewRequest = z
   .strictObject({
@@ -34,18 +34,6 @@ const PreviewRequest = z
       .openapi({ description: "Score as of this time (default now)" }),
   })
   .openapi("ScoringPreviewRequest");
-
-const ScoreView = z
-  .object({
-    total: z.number(),
-    fit: z.number(),
-    engagement: z.number(),
-    grade: z.enum(["A", "B", "C", "D"]),
-    lifecycleStage: z.string(),
-    reasons: z.array(z.object({ rule: z.string(), points: z.number() })),
-    summary: z.string(),
-  })
-  .openapi("Score");
 
 export function registerScoring(app: OpenAPIHono, deps: AppDeps) {
   app.openapi(
