@@ -10,14 +10,13 @@ import {
   type ConsentChange,
   ConsentStore,
   DEFAULT_SUBSCRIPTIONS,
-  type StatusState,
   type SubscriptionDefinitionSeed,
 } from "./consent-store.ts";
-import { type EngagementObject, EngagementStore } from "./engagement-store.ts";
-import { FaultInjector, type FaultSpec, RollingWindow } from "./limits.ts";
+import { EngagementStore } from "./engagement-store.ts";
+import { FaultInjector, RollingWindow } from "./limits.ts";
 import type { EmailEventType } from "./marketing-store.ts";
 import { MarketingStore } from "./marketing-store.ts";
-import { adminOps } from "./routes-admin.ts";
+import { type AdminOps, adminOps } from "./routes-admin.ts";
 import { ContactStore, type PropertyDefinition } from "./store.ts";
 import { WebhookSender } from "./webhook-sender.ts";
 
@@ -75,35 +74,18 @@ export interface HubspotSandboxOptions {
   gdprEnabled?: boolean;
 }
 
-export interface RunningHubspotSandbox extends RunningSandbox {
+/**
+ * The running simulator: the admin operations (like a user in the HubSpot UI, firing
+ * webhooks; see AdminOps) plus reads and switches that are not API calls.
+ */
+export interface RunningHubspotSandbox extends RunningSandbox, Omit<AdminOps, "addEmailEvent"> {
   readonly port: number;
   readonly clientSecret: string;
   readonly portalId: number;
-  /** Like a user in the HubSpot UI: fires webhooks with changeSource CRM_UI. */
-  createContact(properties: Record<string, string>): Record<string, unknown>;
-  updateContact(id: string, properties: Record<string, string>): Record<string, unknown>;
-  deleteContact(id: string): boolean;
-  /** Reads without counting as an API call. */
-  getContact(id: string): Record<string, unknown> | undefined;
   contactCount(): number;
-  injectFault(fault: FaultSpec): void;
   clearFaults(): void;
-  /** Like the person using the preferences page / an unsubscribe link: fires webhooks. */
-  setSubscription(
-    email: string,
-    subscriptionId: string | "all",
-    status: StatusState,
-    legalBasis?: string,
-    legalBasisExplanation?: string,
-  ): void;
   /** The stored state of an email (not an API call): status per subscription id, and "all". */
   getSubscriptions(email: string): Record<string, { status: string; legalBasis?: string }>;
-  createEngagement(
-    type: EngagementObject,
-    contactId: string,
-    properties: Record<string, string>,
-  ): Record<string, unknown>;
-  updateEngagement(type: EngagementObject, id: string, properties: Record<string, string>): void;
   /**
    * A marketing-email event (`/email/public/v1/events`) for an address, with or without a
    * contact. `props` may set `created` (epoch ms), `id`, `emailCampaignId`, `url` (CLICK), ...
@@ -113,15 +95,16 @@ export interface RunningHubspotSandbox extends RunningSandbox {
     type: EmailEventType,
     props?: Record<string, unknown>,
   ): Record<string, unknown>;
-  /** A new form (formType hubspot); answers its guid. */
-  createForm(name: string): { id: string; name: string };
-  /** Like a visitor submitting the form; `values` are field name -> value (e.g. email). */
-  submitForm(
-    formGuid: string,
-    values: Record<string, string>,
-    pageUrl?: string,
-    submittedAt?: number,
-  ): { conversionId: string; submittedAt: number };
+}
+
+/** The admin operations for programmatic callers: an HttpError becomes a plain Error. */
+function throwingPlainErrors(ops: AdminOps): AdminOps {
+  return Object.fromEntries(
+    Object.entries(ops).map(([name, op]) => [
+      name,
+      (...args: unknown[]) => unwrap(() => (op as (...a: unknown[]) => unknown)(...args)),
+    ]),
+  ) as unknown as AdminOps;
 }
 
 function unwrap<T>(fn: () => T): T {
@@ -221,15 +204,9 @@ export async function startHubspotSandbox(
       log.length = 0;
     },
     webhooksIdle: () => sender.idle(),
-    createContact: (properties) => unwrap(() => ops.createContact(properties)),
-    updateContact: (id, properties) => unwrap(() => ops.updateContact(id, properties)),
-    deleteContact: (id) => ops.deleteContact(id),
-    getContact: (id) => ops.getContact(id),
+    ...throwingPlainErrors(ops),
     contactCount: () => store.size,
-    injectFault: (fault) => unwrap(() => ops.injectFault(fault)),
     clearFaults: () => state.faults.clear(),
-    setSubscription: (email, subscriptionId, status, legalBasis, explanation) =>
-      unwrap(() => ops.setSubscription(email, subscriptionId, status, legalBasis, explanation)),
     getSubscriptions: (email) => {
       const subscriber = consent.subscriber(email);
       const out: Record<string, { status: string; legalBasis?: string }> = {};
@@ -242,15 +219,6 @@ export async function startHubspotSandbox(
       if (subscriber?.unsubscribedAll) out.all = { status: "UNSUBSCRIBED" };
       return out;
     },
-    createEngagement: (type, contactId, properties) =>
-      unwrap(() => ops.createEngagement(type, contactId, properties)),
-    updateEngagement: (type, id, properties) =>
-      unwrap(() => ops.updateEngagement(type, id, properties)),
-    addEmailEvent: (recipient, type, props) =>
-      unwrap(() => ops.addEmailEvent(recipient, type, props)),
-    createForm: (name) => ops.createForm(name),
-    submitForm: (formGuid, values, pageUrl, submittedAt) =>
-      unwrap(() => ops.submitForm(formGuid, values, pageUrl, submittedAt)),
     close: () =>
       new Promise<void>((resolve, reject) => {
         sender.close();
