@@ -16,7 +16,7 @@ import {
 import { errorBody, notFound, propertyValidation, validation } from "./errors.ts";
 import { parseFilterGroups, parseSorts, propertiesOf } from "./routes-objects.ts";
 import { runSearch, SEARCH_MAX_LIMIT, SEARCH_MAX_RESULTS } from "./search.ts";
-import type { PropertyIssue } from "./store.ts";
+import { catalogIssue, type PropertyIssue } from "./store.ts";
 
 export function toEngagementObject(
   record: StoredEngagement,
@@ -57,24 +57,7 @@ export function validateEngagement(
   properties: Record<string, unknown>,
 ): PropertyIssue[] {
   const catalog = state.engagements.catalogs[object];
-  const issues: PropertyIssue[] = [];
-  for (const name of Object.keys(properties)) {
-    const definition = catalog.get(name);
-    if (!definition) {
-      issues.push({
-        code: "PROPERTY_DOESNT_EXIST",
-        name,
-        message: `Property "${name}" does not exist`,
-      });
-    } else if (definition.readOnly) {
-      issues.push({
-        code: "READ_ONLY_VALUE",
-        name,
-        message: `${name} is a read only property; its value cannot be set.`,
-      });
-    }
-  }
-  return issues;
+  return Object.keys(properties).flatMap((name) => catalogIssue(catalog.get(name), name) ?? []);
 }
 
 /** Contact ids from the v3 create body's `associations: [{to: {id}, types: [...]}]`. */

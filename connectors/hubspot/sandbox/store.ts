@@ -75,6 +75,23 @@ export interface PropertyIssue {
   message: string;
 }
 
+/** Writing `name` where `definition` describes it: unknown and read-only properties are refused. */
+export function catalogIssue(
+  definition: PropertyDefinition | undefined,
+  name: string,
+): PropertyIssue | undefined {
+  if (!definition)
+    return { code: "PROPERTY_DOESNT_EXIST", name, message: `Property "${name}" does not exist` };
+  if (definition.readOnly) {
+    return {
+      code: "READ_ONLY_VALUE",
+      name,
+      message: `${name} is a read only property; its value cannot be set.`,
+    };
+  }
+  return undefined;
+}
+
 export class ConflictError extends Error {
   constructor(readonly existingId: string) {
     super(`Contact already exists. Existing ID: ${existingId}`);
@@ -127,21 +144,12 @@ export class ContactStore {
     for (const [name, value] of Object.entries(properties)) {
       const definition = this.catalog.get(name);
       const text = value === null || value === undefined ? "" : String(value);
-      if (!definition) {
-        issues.push({
-          code: "PROPERTY_DOESNT_EXIST",
-          name,
-          message: `Property "${name}" does not exist`,
-        });
-      } else if (definition.readOnly) {
-        issues.push({
-          code: "READ_ONLY_VALUE",
-          name,
-          message: `${name} is a read only property; its value cannot be set.`,
-        });
+      const refused = catalogIssue(definition, name);
+      if (refused) {
+        issues.push(refused);
       } else if (name === "email" && text !== "" && !EMAIL.test(text)) {
         issues.push({ code: "INVALID_EMAIL", name, message: `Email address ${text} is invalid` });
-      } else if (definition.type === "number" && text !== "" && !Number.isFinite(Number(text))) {
+      } else if (definition?.type === "number" && text !== "" && !Number.isFinite(Number(text))) {
         issues.push({ code: "INVALID_NUMBER", name, message: `${text} is not a valid number` });
       }
     }
