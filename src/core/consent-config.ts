@@ -43,8 +43,6 @@ export function parseConsentConfig(file: string, json: unknown): ConsentConfig {
   return config;
 }
 
-export const purposeIds = (config: ConsentConfig) => new Set(config.purposes.map((p) => p.id));
-
 /**
  * The consent slots each system holds. HubSpot: "unsubscribe from all" per channel plus
  * one slot per subscription, and it wants a legal basis for every opt-in. Salesforce: the

@@ -71,10 +71,6 @@ export function mapOut(
 export const writableFields = (mapping: Mapping): Set<CanonicalField> =>
   new Set(mapping.fields.filter(writes).flatMap(canonicalFieldsOf));
 
-/** The canonical fields a mapping reads from its system. */
-export const readableFields = (mapping: Mapping): Set<CanonicalField> =>
-  new Set(mapping.fields.filter(reads).flatMap(canonicalFieldsOf));
-
 /** The source fields to request from the system. */
 export const sourceFieldsToRead = (mapping: Mapping): string[] => [
   ...new Set(mapping.fields.filter(reads).map((f) => f.source)),
