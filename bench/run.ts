@@ -18,6 +18,7 @@ import type { SourceRecord } from "../connectors/contract.ts";
 import { createHubspotConnector } from "../connectors/hubspot/index.ts";
 import { startHubspotSandbox } from "../connectors/hubspot/sandbox/index.ts";
 import { startSalesforceSandbox } from "../connectors/salesforce/sandbox/index.ts";
+import { createIdentity } from "../src/core/identity.ts";
 import { sourceFieldsToRead } from "../src/core/mapping.ts";
 import { buildMappingSet } from "../src/core/mapping-set.ts";
 import { planContact } from "../src/core/plan.ts";
@@ -25,7 +26,7 @@ import { WorkingSet } from "../src/core/resolve.ts";
 import { createLogger } from "../src/logger.ts";
 import { loadConfig } from "../src/runtime/config.ts";
 import { startHub } from "../src/runtime/hub.ts";
-import { readMappingFiles } from "../src/runtime/load-mappings.ts";
+import { readMappingFiles, readMatchingConfig } from "../src/runtime/load-mappings.ts";
 import { hubspotSeed, seedPeople } from "../src/sandbox/people.ts";
 
 const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 5000);
@@ -65,7 +66,11 @@ await measure("baseline: read all contacts from the HubSpot API", async () => {
 });
 
 await measure("core: resolve + merge + plan in memory", async () => {
-  const ws = new WorkingSet([], () => crypto.randomUUID());
+  const ws = new WorkingSet(
+    [],
+    () => crypto.randomUUID(),
+    createIdentity(readMatchingConfig("mappings")),
+  );
   const mapping = mappings.get("hubspot", "contact")!;
   for (const r of records) ws.apply(r, mapping, mappings.rules, Date.now());
   for (const c of ws.contacts.values()) planContact(c, mappings.targets, mappings.rules);

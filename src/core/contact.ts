@@ -23,7 +23,13 @@ export const CANONICAL_FIELDS = [
   "leadSource",
   "birthDate",
   "description",
+  "leadScore",
+  "leadGrade",
+  "scoreSummary",
 ] as const;
+
+/** Fields the hub computes (lead scoring); mappings may only write them out. */
+export const COMPUTED_FIELDS = ["leadScore", "leadGrade", "scoreSummary"] as const;
 
 export type CanonicalField = (typeof CANONICAL_FIELDS)[number];
 export const CanonicalFieldSchema = z.enum(CANONICAL_FIELDS);
@@ -51,6 +57,9 @@ export const ContactAttributesSchema = z
     leadSource: text,
     birthDate: z.iso.date().nullable(),
     description: text,
+    leadScore: z.number().int().nullable(),
+    leadGrade: text,
+    scoreSummary: text,
   })
   .partial();
 export type ContactAttributes = z.infer<typeof ContactAttributesSchema>;
@@ -84,12 +93,32 @@ export interface Link {
   lastSyncedAt: number | null;
 }
 
+/** What other systems are given of a lead score (see `scoring/publish.ts`). */
+export interface PublishedScore {
+  total: number;
+  grade: "A" | "B" | "C" | "D";
+  lifecycleStage: string;
+  summary: string;
+}
+
+/** A person's lead score: as last computed, and as last written to other systems. */
+export interface StoredScore {
+  current: PublishedScore & {
+    fit: number;
+    engagement: number;
+    reasons: { rule: string; points: number }[];
+  };
+  computedAt: number;
+  published: PublishedScore | null;
+}
+
 export interface Contact {
   id: string;
   golden: Golden;
   links: Link[];
   createdAt: number;
   updatedAt: number;
+  score?: StoredScore | null;
 }
 
 export const isBlank = (value: FieldValue | undefined): boolean =>
@@ -108,10 +137,16 @@ export function normalizeEmail(value: FieldValue | undefined): string | null {
 export const linkKey = (link: Pick<Link, "system" | "object" | "externalId">) =>
   `${link.system}/${link.object}/${link.externalId}`;
 
-export function attributesOf(golden: Golden): CanonicalValues {
+/** The plain values of a golden record (or of what one link observed). */
+export function attributesOf(
+  fields: Partial<Record<CanonicalField, { value: FieldValue }>>,
+): CanonicalValues {
   const values: CanonicalValues = {};
-  for (const [field, provenance] of Object.entries(golden) as [CanonicalField, FieldProvenance][]) {
-    values[field] = provenance.value;
+  for (const [field, entry] of Object.entries(fields) as [
+    CanonicalField,
+    { value: FieldValue },
+  ][]) {
+    values[field] = entry.value;
   }
   return values;
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { SystemName } from "../../connectors/contract.ts";
-import { type CanonicalField, CanonicalFieldSchema } from "./contact.ts";
+import { type CanonicalField, CanonicalFieldSchema, COMPUTED_FIELDS } from "./contact.ts";
 import { TransformSchema } from "./transforms.ts";
 
 /**
@@ -34,7 +34,16 @@ export const FieldMappingSchema = z
   .refine((f) => !Array.isArray(f.canonical) || f.join !== undefined, {
     message: "several canonical fields in one source field need `join`",
     path: ["join"],
-  });
+  })
+  .refine(
+    (f) =>
+      f.direction === "out" ||
+      !canonicalFieldsOf(f).some((c) => (COMPUTED_FIELDS as readonly string[]).includes(c)),
+    {
+      message: `${COMPUTED_FIELDS.join(", ")} are computed by the hub: direction must be "out"`,
+      path: ["direction"],
+    },
+  );
 export type FieldMapping = z.infer<typeof FieldMappingSchema>;
 
 export const MappingFileSchema = z.strictObject({
@@ -49,8 +58,11 @@ export class MappingError extends Error {
   override name = "MappingError";
 }
 
-export const canonicalFieldsOf = (field: FieldMapping): CanonicalField[] =>
-  Array.isArray(field.canonical) ? field.canonical : [field.canonical];
+export function canonicalFieldsOf(field: {
+  canonical: CanonicalField | CanonicalField[];
+}): CanonicalField[] {
+  return Array.isArray(field.canonical) ? field.canonical : [field.canonical];
+}
 
 /** Validates one mapping file's parsed JSON; errors name the file and the field path. */
 export function parseMapping(file: string, json: unknown, systems: readonly SystemName[]): Mapping {

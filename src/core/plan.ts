@@ -12,6 +12,7 @@ import {
 } from "./contact.ts";
 import { mapIn, mapOut, writableFields } from "./mapping.ts";
 import type { Mapping, Rules } from "./mapping-spec.ts";
+import { scoreFields } from "./scoring/publish.ts";
 
 /** A system the hub writes to, with the object it creates new people as. */
 export interface Target {
@@ -59,9 +60,9 @@ export function planContact(
   return writes;
 }
 
-/** Golden values that may be written out (a `none` rule keeps a field in the hub only). */
+/** Golden values and the published score that may be written out (a `none` rule keeps a field in the hub only). */
 function syncedAttributes(contact: Contact, rules: Rules): CanonicalValues {
-  const values = attributesOf(contact.golden);
+  const values = { ...attributesOf(contact.golden), ...scoreFields(contact.score) };
   for (const field of Object.keys(values) as CanonicalField[]) {
     if (rules(field) === "none") delete values[field];
   }

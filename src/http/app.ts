@@ -11,9 +11,11 @@ import { registerBackfills } from "./routes/backfills.ts";
 import { registerConsent } from "./routes/consent.ts";
 import { registerContacts } from "./routes/contacts.ts";
 import { registerDeadLetters } from "./routes/dead-letters.ts";
+import { registerDuplicates } from "./routes/duplicates.ts";
 import { registerEngagement } from "./routes/engagement.ts";
 import { registerErasures } from "./routes/erasures.ts";
 import { registerMerges } from "./routes/merges.ts";
+import { registerRescore } from "./routes/rescore.ts";
 import { registerRuns } from "./routes/runs.ts";
 import { registerScoring } from "./routes/scoring.ts";
 import { registerHealth, registerSandbox } from "./routes/system.ts";
@@ -62,7 +64,9 @@ export function createApp(deps: AppDeps, connected: () => SystemName[]) {
   registerEngagement(app, deps);
   registerErasures(app, deps);
   registerMerges(app, deps);
+  registerDuplicates(app, deps);
   registerScoring(app, deps);
+  registerRescore(app, deps);
   registerDeadLetters(app, deps);
   registerSandbox(app, deps);
 

@@ -1,7 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { type ConsentEntry, type ConsentEvent, consentKey } from "../core/consent.ts";
 import { attributesOf, type CanonicalField, type Contact } from "../core/contact.ts";
+import type { MergeRow } from "../store/contacts.ts";
 import type { DeadLetterRow } from "../store/dead-letters.ts";
+import type { DuplicateRow } from "../store/duplicates.ts";
 import type { JobRow } from "../store/jobs.ts";
 
 const iso = (ms: number | null | undefined) =>
@@ -224,3 +226,62 @@ export const ScoreView = z
     summary: z.string(),
   })
   .openapi("Score");
+
+const EvidenceView = z
+  .object({ field: z.string(), level: z.string(), weight: z.number() })
+  .openapi("MatchEvidence");
+
+export const MergeView = z
+  .object({
+    id: z.string(),
+    mergedContactId: z.string(),
+    reason: z.string(),
+    evidence: z.unknown(),
+    createdAt: z.string(),
+    undoneAt: z.string().nullable(),
+  })
+  .openapi("Merge");
+
+export const mergeView = (row: MergeRow): z.infer<typeof MergeView> => ({
+  id: row.id,
+  mergedContactId: row.loser.id,
+  reason: row.reason,
+  evidence: row.evidence,
+  createdAt: iso(row.createdAt)!,
+  undoneAt: iso(row.undoneAt),
+});
+
+export const DuplicateView = z
+  .object({
+    id: z.string(),
+    status: z.enum(["pending", "merged", "dismissed"]),
+    probability: z.number(),
+    evidence: z.array(EvidenceView),
+    a: ContactView.nullable(),
+    b: ContactView.nullable(),
+    createdAt: z.string(),
+    decidedAt: z.string().nullable(),
+    decidedBy: z.string().nullable(),
+  })
+  .openapi("DuplicatePair");
+
+export function duplicateView(
+  row: DuplicateRow,
+  people: ReadonlyMap<string, Contact>,
+): z.infer<typeof DuplicateView> {
+  const person = (id: string) => {
+    const contact = people.get(id);
+    return contact ? contactView(contact) : null;
+  };
+  return {
+    id: row.id,
+    status: row.status as "pending" | "merged" | "dismissed",
+    probability: row.probability,
+    evidence: row.evidence,
+    a: person(row.a),
+    b: person(row.b),
+    createdAt: iso(row.createdAt)!,
+    decidedAt: iso(row.decidedAt),
+    decidedBy: row.decidedBy,
+  };
+}

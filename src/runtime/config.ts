@@ -15,6 +15,7 @@ const EnvSchema = z.object({
   TSUNAGU_DB: z.string().default("./data/tsunagu.db"),
   TSUNAGU_ADMIN_TOKEN: optional,
   TSUNAGU_SYNC_CRON: z.string().default("*/5 * * * *"),
+  TSUNAGU_RESCORE_CRON: z.string().default("17 3 * * *"),
   TSUNAGU_PUBLIC_URL: z.url().optional(),
   TSUNAGU_MAPPINGS: z.string().default(SHIPPED_MAPPINGS),
   TSUNAGU_SANDBOX_PEOPLE: z.coerce.number().int().min(0).max(100_000).default(60),
@@ -63,6 +64,8 @@ export interface HubConfig {
   dbPath: string;
   adminToken: string;
   syncCron: string;
+  /** When decay is applied to every score (a rescore job). */
+  rescoreCron: string;
   publicUrl?: string;
   mappingsDir: string;
   /** null: no credentials, so the built-in simulator stands in. */
@@ -109,6 +112,7 @@ export function loadConfig(source: Record<string, string | undefined>): HubConfi
     dbPath: env.TSUNAGU_DB,
     adminToken: env.TSUNAGU_ADMIN_TOKEN ?? SANDBOX_ADMIN_TOKEN,
     syncCron: env.TSUNAGU_SYNC_CRON,
+    rescoreCron: env.TSUNAGU_RESCORE_CRON,
     ...(env.TSUNAGU_PUBLIC_URL ? { publicUrl: env.TSUNAGU_PUBLIC_URL } : {}),
     mappingsDir: env.TSUNAGU_MAPPINGS,
     hubspot,

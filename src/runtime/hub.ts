@@ -6,19 +6,23 @@ import type { Connector, SystemName } from "../../connectors/contract.ts";
 import { createHubspotConnector } from "../../connectors/hubspot/index.ts";
 import { createSalesforceConnector } from "../../connectors/salesforce/index.ts";
 import { connectorConsentOptions, consentSlots } from "../core/consent-config.ts";
+import { createIdentity } from "../core/identity.ts";
 import { sourceFieldsToRead } from "../core/mapping.ts";
 import { buildMappingSet, type MappingSet } from "../core/mapping-set.ts";
+import { rulesFingerprint } from "../core/scoring/rules.ts";
 import { createApp } from "../http/app.ts";
 import { createLogger, type Logger } from "../logger.ts";
 import { type Sandboxes, type SandboxPlan, startSandboxes } from "../sandbox/start.ts";
 import { createStore, type Store } from "../store/index.ts";
 import { openSqlite } from "../store/sqlite.ts";
+import { createMatcher } from "../sync/dedupe.ts";
 import { createEngine, type Engine } from "../sync/engine.ts";
 import type { HubConfig } from "./config.ts";
 import {
   readConsentConfig,
   readEngagementConfig,
   readMappingFiles,
+  readMatchingConfig,
   readScoringRules,
 } from "./load-mappings.ts";
 
@@ -53,9 +57,10 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
   const consent = readConsentConfig(config.mappingsDir);
   const engagement = readEngagementConfig(config.mappingsDir);
   const scoring = readScoringRules(config.mappingsDir);
+  const identity = createIdentity(readMatchingConfig(config.mappingsDir));
   const consentOptions = connectorConsentOptions(consent);
   const { db, close: closeDb } = openSqlite(config.dbPath);
-  const store = createStore(db);
+  const store = createStore(db, identity);
 
   const sandboxes = await startSandboxes({
     people: config.sandbox.people,
@@ -122,6 +127,9 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
     mappings,
     consentSlots: consentSlots(consent),
     engagement,
+    identity,
+    matcher: createMatcher(),
+    scoring,
     logger,
     now: Date.now,
     newId: randomUUID,
@@ -183,6 +191,12 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
         if (active.length === 0) await engine.jobs.submit("run", {});
       }),
     );
+    timers.push(
+      new Cron(config.rescoreCron, { protect: true }, async () => {
+        if ((await store.jobs.unfinished("rescore")).length === 0)
+          await engine.jobs.submit("rescore", { reason: "schedule" });
+      }),
+    );
     // Notices whose processing failed stay pending, and erasures some system has not
     // confirmed stay partial: retry both on a short tick.
     const tick = setInterval(() => {
@@ -192,6 +206,9 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
     timers.push({ stop: () => clearInterval(tick) });
   }
   await engine.jobs.resumeUnfinished();
+  const rulesChanged = await store.settings.changed("scoring.rules", rulesFingerprint(scoring));
+  if (rulesChanged && (await store.contacts.count()) > 0)
+    await engine.jobs.submit("rescore", { reason: "rules changed" });
   void engine.kick();
 
   return {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { type ConsentConfig, parseConsentConfig } from "../core/consent-config.ts";
 import { type EngagementConfig, parseEngagementConfig } from "../core/engagement-config.ts";
 import { MappingError } from "../core/mapping-spec.ts";
+import { type MatchingConfig, parseMatchingConfig } from "../core/matching/config.ts";
 import { parseScoringRules, type ScoringRules } from "../core/scoring/rules.ts";
 
 /** Reads every `<system>.<object>.json` mapping in the folder (other JSON files are not mappings). */
@@ -35,6 +36,14 @@ export function readScoringRules(dir: string): ScoringRules {
   if (!existsSync(file))
     throw new MappingError(`${file}: (root): missing (lead scoring needs its rules)`);
   return readOptional(file, parseScoringRules);
+}
+
+/** `matching.json`: identity keys and the probabilistic matcher; required, since every merge is explained by it. */
+export function readMatchingConfig(dir: string): MatchingConfig {
+  const file = join(dir, "matching.json");
+  if (!existsSync(file))
+    throw new MappingError(`${file}: (root): missing (identity resolution needs its settings)`);
+  return readOptional(file, parseMatchingConfig);
 }
 
 /** `engagement.json`: which engagement becomes Salesforce Tasks (defaults when absent). */

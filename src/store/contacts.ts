@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, inArray } from "drizzle-orm";
 import type { Contact, Link } from "../core/contact.ts";
-import { emailKeys } from "../core/resolve.ts";
+import type { Identity, MatchKey } from "../core/identity.ts";
 import { consentEvents, contacts, engagementEvents, links, matchKeys, merges } from "./schema.ts";
 
 export type MergeRow = typeof merges.$inferSelect;
@@ -20,17 +20,18 @@ const chunks = <T>(items: T[], size = CHUNK): T[][] =>
  * built per row (building dominated backfill time). The same statements bind on D1.
  */
 const SAVE_SQL = {
-  contact: `insert into contacts (id, golden, created_at, updated_at) values (?, ?, ?, ?)
-    on conflict (id) do update set golden = excluded.golden, updated_at = excluded.updated_at`,
+  contact: `insert into contacts (id, golden, created_at, updated_at, score) values (?, ?, ?, ?, ?)
+    on conflict (id) do update set golden = excluded.golden, updated_at = excluded.updated_at,
+    score = excluded.score`,
   dropLinks: "delete from links where contact_id = ?",
   link: `insert into links (system, object, external_id, contact_id, observed, consent, last_synced_at) values (?, ?, ?, ?, ?, ?, ?)
     on conflict (system, object, external_id) do update set contact_id = excluded.contact_id,
     observed = excluded.observed, consent = excluded.consent, last_synced_at = excluded.last_synced_at`,
   dropKeys: "delete from match_keys where contact_id = ?",
-  key: "insert or ignore into match_keys (kind, value, contact_id) values ('email', ?, ?)",
+  key: "insert or ignore into match_keys (kind, value, contact_id) values (?, ?, ?)",
 };
 
-export function contactQueries(db: Db) {
+export function contactQueries(db: Db, identity: Identity) {
   const sqlite = db.$client;
   const statements = Object.fromEntries(
     Object.entries(SAVE_SQL).map(([name, text]) => [name, sqlite.prepare(text)]),
@@ -42,6 +43,7 @@ export function contactQueries(db: Db) {
         JSON.stringify(contact.golden),
         contact.createdAt,
         contact.updatedAt,
+        contact.score ? JSON.stringify(contact.score) : null,
       );
       statements.dropLinks.run(contact.id);
       for (const link of contact.links) {
@@ -56,7 +58,8 @@ export function contactQueries(db: Db) {
         );
       }
       statements.dropKeys.run(contact.id);
-      for (const value of emailKeys(contact)) statements.key.run(value, contact.id);
+      for (const key of identity.contactKeys(contact))
+        statements.key.run(key.kind, key.value, contact.id);
     }
   });
 
@@ -84,10 +87,26 @@ export function contactQueries(db: Db) {
     return rows.map((row) => ({ ...row, links: byContact.get(row.id) ?? [] }));
   }
 
+  function idsByKeys(keys: MatchKey[]): Set<string> {
+    const ids = new Set<string>();
+    const byKind = new Map<string, string[]>();
+    for (const key of keys) byKind.set(key.kind, [...(byKind.get(key.kind) ?? []), key.value]);
+    for (const [kind, values] of byKind)
+      for (const part of chunks([...new Set(values)])) {
+        const rows = db
+          .select({ contactId: matchKeys.contactId })
+          .from(matchKeys)
+          .where(and(eq(matchKeys.kind, kind), inArray(matchKeys.value, part)))
+          .all();
+        for (const row of rows) ids.add(row.contactId);
+      }
+    return ids;
+  }
+
   return {
-    /** Contacts reachable from these records (crosswalk) or these normalized emails, with all their links. */
-    async loadFor(refs: LinkRef[], emails: string[]): Promise<Contact[]> {
-      const ids = new Set<string>();
+    /** Contacts reachable from these records (crosswalk) or these identity keys, with all their links. */
+    async loadFor(refs: LinkRef[], keys: MatchKey[]): Promise<Contact[]> {
+      const ids = idsByKeys(keys);
       const groups = new Map<string, LinkRef[]>();
       for (const ref of refs) {
         const key = `${ref.system}\u0000${ref.object}`;
@@ -110,14 +129,6 @@ export function contactQueries(db: Db) {
           for (const row of rows) ids.add(row.contactId);
         }
       }
-      for (const part of chunks([...new Set(emails)])) {
-        const rows = db
-          .select({ contactId: matchKeys.contactId })
-          .from(matchKeys)
-          .where(and(eq(matchKeys.kind, "email"), inArray(matchKeys.value, part)))
-          .all();
-        for (const row of rows) ids.add(row.contactId);
-      }
       return load([...ids]);
     },
 
@@ -126,13 +137,30 @@ export function contactQueries(db: Db) {
     },
 
     async byEmail(email: string): Promise<Contact[]> {
-      const rows = db
-        .select({ contactId: matchKeys.contactId })
-        .from(matchKeys)
-        .where(and(eq(matchKeys.kind, "email"), eq(matchKeys.value, email)))
-        .all();
-      return load(rows.map((r) => r.contactId));
+      const key = identity.emailKey(email);
+      return key ? load([...idsByKeys([{ kind: "email", value: key }])]) : [];
     },
+
+    /**
+     * Ids of people sharing a blocking key with these keys. A key held by more than
+     * `maxBlock` people nominates nobody: so common a value says little about identity,
+     * and scoring every holder would make one record cost as much as the whole store.
+     */
+    async candidateIds(keys: MatchKey[], maxBlock: number): Promise<Set<string>> {
+      const ids = new Set<string>();
+      for (const key of keys) {
+        const rows = db
+          .select({ contactId: matchKeys.contactId })
+          .from(matchKeys)
+          .where(and(eq(matchKeys.kind, key.kind), eq(matchKeys.value, key.value)))
+          .limit(maxBlock + 1)
+          .all();
+        if (rows.length <= maxBlock) for (const row of rows) ids.add(row.contactId);
+      }
+      return ids;
+    },
+
+    load: async (ids: string[]) => load(ids),
 
     async list(limit: number, after?: string): Promise<Contact[]> {
       const rows = db

@@ -1,5 +1,5 @@
 import { eq, inArray } from "drizzle-orm";
-import { contacts, erasures, settings, tombstones } from "./schema.ts";
+import { contacts, erasures, tombstones } from "./schema.ts";
 import type { Db } from "./sqlite.ts";
 
 export type ErasureRow = typeof erasures.$inferSelect;
@@ -59,11 +59,6 @@ export function erasureQueries(db: Db) {
         for (const row of rows) found.add(row.hash);
       }
       return found;
-    },
-    /** A per-installation secret, created on first use. */
-    async setting(key: string, create: () => string): Promise<string> {
-      db.insert(settings).values({ key, value: create() }).onConflictDoNothing().run();
-      return db.select().from(settings).where(eq(settings.key, key)).get()!.value;
     },
   };
 }

@@ -1,15 +1,21 @@
+import type { Identity } from "../core/identity.ts";
 import { consentQueries, engagementQueries } from "./consent.ts";
 import { contactQueries } from "./contacts.ts";
 import { deadLetterQueries } from "./dead-letters.ts";
+import { duplicateQueries } from "./duplicates.ts";
 import { erasureQueries } from "./erasure.ts";
 import { cursorQueries, inboxQueries } from "./inbox.ts";
 import { jobQueries } from "./jobs.ts";
+import { pushQueueQueries } from "./push-queue.ts";
+import { settingQueries } from "./settings.ts";
 import type { Db } from "./sqlite.ts";
 
 /** Every query the hub makes, grouped by table. */
-export function createStore(db: Db) {
+export function createStore(db: Db, identity: Identity) {
   return {
-    contacts: contactQueries(db),
+    contacts: contactQueries(db, identity),
+    duplicates: duplicateQueries(db),
+    pushQueue: pushQueueQueries(db),
     inbox: inboxQueries(db),
     cursors: cursorQueries(db),
     jobs: jobQueries(db),
@@ -17,6 +23,7 @@ export function createStore(db: Db) {
     consent: consentQueries(db),
     engagement: engagementQueries(db),
     erasures: erasureQueries(db),
+    settings: settingQueries(db),
   };
 }
 

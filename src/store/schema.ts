@@ -1,5 +1,14 @@
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type { Contact, Golden, LinkConsent, Observed } from "../core/contact.ts";
+import {
+  index,
+  integer,
+  primaryKey,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
+import type { Contact, Golden, LinkConsent, Observed, StoredScore } from "../core/contact.ts";
+import type { Evidence as MatchEvidence } from "../core/matching/fellegi-sunter.ts";
 
 /** Golden records: per field the winning value, the system it came from and when. */
 export const contacts = sqliteTable("contacts", {
@@ -7,6 +16,8 @@ export const contacts = sqliteTable("contacts", {
   golden: text("golden", { mode: "json" }).$type<Golden>().notNull(),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
+  /** The lead score as last computed, and the part of it last written to other systems. */
+  score: text("score", { mode: "json" }).$type<StoredScore>(),
 });
 
 /** The crosswalk: a record in a system belongs to one contact, with what the hub last saw there. */
@@ -219,3 +230,30 @@ export const merges = sqliteTable(
   },
   (t) => [index("merges_winner").on(t.winnerId, t.createdAt)],
 );
+
+/** Candidate duplicate pairs from the matcher; `a` < `b`, one row per pair of people. */
+export const duplicates = sqliteTable(
+  "duplicates",
+  {
+    id: text("id").primaryKey(),
+    a: text("a").notNull(),
+    b: text("b").notNull(),
+    probability: real("probability").notNull(),
+    evidence: text("evidence", { mode: "json" }).$type<MatchEvidence[]>().notNull(),
+    /** pending (in review), merged, dismissed (people said "different": never proposed again). */
+    status: text("status").notNull(),
+    createdAt: integer("created_at").notNull(),
+    decidedAt: integer("decided_at"),
+    decidedBy: text("decided_by"),
+  },
+  (t) => [
+    uniqueIndex("duplicates_pair").on(t.a, t.b),
+    index("duplicates_status").on(t.status, t.id),
+  ],
+);
+
+/** People whose merged record still has to be written to other systems (a run writes after reading every system). */
+export const pushQueue = sqliteTable("push_queue", {
+  contactId: text("contact_id").primaryKey(),
+  queuedAt: integer("queued_at").notNull(),
+});

@@ -5,7 +5,7 @@ import type {
 } from "../../connectors/contract.ts";
 import { linkKey } from "../core/contact.ts";
 import type { EngagementConfig } from "../core/engagement-config.ts";
-import type { PipelineDeps } from "./pipeline.ts";
+import { addCounts, type PipelineDeps, publishPeople } from "./pipeline.ts";
 
 /**
  * One page of engagement: events the hub wrote itself are skipped, the rest are stored
@@ -50,6 +50,8 @@ export async function syncEngagement(
   };
   if (options.dryRun) return counts;
   counts["engagement.new"] = await deps.store.engagement.add(rows);
+  if (counts["engagement.new"] > 0 && deps.scoring)
+    addCounts(counts, await publishPeople(deps, [...new Set(rows.map((r) => r.contactId))]));
 
   const tasks = deps.engagement?.salesforceTasks;
   const salesforce = deps.connectors.get("salesforce") as (EngagementCapable & object) | undefined;

@@ -6,8 +6,20 @@ import { syncEngagement } from "./engagement-sync.ts";
 import { continueErasure, startErasure } from "./erasure.ts";
 import { drainInbox } from "./inbox-drain.ts";
 import { createJobRunner } from "./jobs.ts";
-import { followSourceMerge, mergePeople, unmergePeople } from "./merge.ts";
-import { type PipelineDeps, syncRecords, unlinkRecords } from "./pipeline.ts";
+import {
+  dismissDuplicate,
+  followSourceMerge,
+  mergeDuplicate,
+  mergePeople,
+  unmergePeople,
+} from "./merge.ts";
+import {
+  type BatchOptions,
+  type PipelineDeps,
+  publishPeople,
+  syncRecords,
+  unlinkRecords,
+} from "./pipeline.ts";
 import { createSerial } from "./serial.ts";
 
 export interface EngineDeps extends PipelineDeps {
@@ -23,7 +35,7 @@ export interface EngineDeps extends PipelineDeps {
  */
 export function createEngine(deps: EngineDeps) {
   const serial = createSerial();
-  const syncBatch = (records: SourceRecord[], options: { dryRun?: boolean } = {}) =>
+  const syncBatch = (records: SourceRecord[], options: BatchOptions = {}) =>
     serial(() => syncRecords(deps, records, options));
   const unlink = (refs: Pick<SourceRecord, "system" | "object" | "externalId">[]) =>
     serial(() => unlinkRecords(deps, refs));
@@ -46,6 +58,7 @@ export function createEngine(deps: EngineDeps) {
   const jobs = createJobRunner({
     ...deps,
     syncBatch: (records, o) => syncBatch(records, o),
+    publishPeople: (ids) => serial(() => publishPeople(deps, ids)),
     syncEngagement: (events, o) => serial(() => syncEngagement(deps, events, o)),
   });
 
@@ -87,6 +100,9 @@ export function createEngine(deps: EngineDeps) {
       serial(() => mergePeople(deps, winnerId, loserId, reason, evidence)),
     unmerge: (contactId: string, mergeId?: string) =>
       serial(() => unmergePeople(deps, contactId, mergeId)),
+    mergeDuplicate: (pairId: string, by: string) => serial(() => mergeDuplicate(deps, pairId, by)),
+    dismissDuplicate: (pairId: string, by: string) =>
+      serial(() => dismissDuplicate(deps, pairId, by)),
     /** Retries the systems that have not confirmed an erasure yet. */
     async continueErasures(): Promise<void> {
       for (const row of await deps.store.erasures.unfinished())

@@ -21,7 +21,7 @@ const erasable = (c: Connector | undefined): c is Connector & ErasureCapable =>
 
 /** A per-installation salt, so tombstones cannot be matched against a list of known emails elsewhere. */
 async function saltOf(store: Store): Promise<string> {
-  return store.erasures.setting("tombstone_salt", () => {
+  return store.settings.getOrCreate("tombstone_salt", () => {
     const bytes = crypto.getRandomValues(new Uint8Array(32));
     return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
   });

@@ -10,9 +10,9 @@ import type {
 import { describeError, type Logger } from "../logger.ts";
 import type { Store } from "../store/index.ts";
 import type { JobRow } from "../store/jobs.ts";
-import type { BatchCounts } from "./pipeline.ts";
+import type { BatchCounts, BatchOptions } from "./pipeline.ts";
 
-export type JobKind = "run" | "backfill";
+export type JobKind = "run" | "backfill" | "rescore";
 
 export interface RunParams {
   until: number;
@@ -22,6 +22,11 @@ export interface BackfillParams {
   since?: number;
   dryRun: boolean;
   until: number;
+}
+
+export interface RescoreParams {
+  /** Why: "api", "schedule" (decay) or "rules changed". */
+  reason: string;
 }
 
 interface Step {
@@ -39,7 +44,9 @@ export interface JobRunnerDeps {
     SystemName,
     Pick<Connector, "objects" | "pullChanges"> & Partial<EngagementCapable>
   >;
-  syncBatch: (records: SourceRecord[], options: { dryRun: boolean }) => Promise<BatchCounts>;
+  syncBatch: (records: SourceRecord[], options: BatchOptions) => Promise<BatchCounts>;
+  /** Re-scores these people and writes what other systems lack. */
+  publishPeople: (ids: string[]) => Promise<BatchCounts>;
   syncEngagement: (events: EngagementEvent[], options: { dryRun: boolean }) => Promise<BatchCounts>;
   now: () => number;
   newId: () => string;
@@ -59,7 +66,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
 
   async function submit(
     kind: JobKind,
-    params: Omit<RunParams, "until"> | Omit<BackfillParams, "until">,
+    params: Omit<RunParams, "until"> | Omit<BackfillParams, "until"> | RescoreParams,
   ): Promise<JobRow> {
     const now = deps.now();
     const job = await deps.store.jobs.create({
@@ -88,8 +95,14 @@ export function createJobRunner(deps: JobRunnerDeps) {
     }
   }
 
-  /** Contacts of every object first, then engagement (which needs the people linked). */
+  /**
+   * A run reads every system's contacts first, saving what it merges but writing nothing,
+   * then writes everyone it touched (PUBLISH): a person already in two systems under two
+   * emails is matched before either system is given a copy. Engagement comes last (it
+   * needs the people linked). A backfill reads one system and writes as it goes.
+   */
   function stepsFor(job: JobRow): Step[] {
+    if (job.kind === "rescore") return [{ system: "hubspot", object: RESCORE }];
     const systems =
       job.kind === "backfill"
         ? [(job.params as unknown as BackfillParams).system]
@@ -100,16 +113,24 @@ export function createJobRunner(deps: JobRunnerDeps) {
     const engagement = systems
       .filter((system) => deps.connectors.get(system)?.pullEngagement)
       .map((system) => ({ system, object: ENGAGEMENT }));
-    return [...records, ...engagement];
+    const publish = job.kind === "run" ? [{ system: systems[0]!, object: PUBLISH }] : [];
+    return [...records, ...publish, ...engagement];
   }
 
   /** Pages of one step as keyed items with a cursor, and how to process them. */
-  function pagesOf(step: Step, cursor: string | null, params: Partial<BackfillParams> & RunParams) {
+  function pagesOf(
+    step: Step,
+    cursor: string | null,
+    params: Partial<BackfillParams> & RunParams,
+    kind: JobKind,
+  ) {
     const connector = deps.connectors.get(step.system)!;
     const options = {
       until: params.until,
       ...(params.since !== undefined ? { since: params.since } : {}),
     };
+    if (step.object === PUBLISH) return queuedPages();
+    if (step.object === RESCORE) return everyonePages(cursor);
     if (step.object === ENGAGEMENT) {
       return mapPages(connector.pullEngagement!(cursor, options), (page: EngagementPage) => ({
         cursor: page.cursor,
@@ -128,8 +149,40 @@ export function createJobRunner(deps: JobRunnerDeps) {
         at: r.modifiedAt,
         item: r,
       })),
-      run: (items: SourceRecord[], dryRun: boolean) => deps.syncBatch(items, { dryRun }),
+      run: (items: SourceRecord[], dryRun: boolean) =>
+        deps.syncBatch(items, { dryRun, defer: kind === "run" }),
     }));
+  }
+
+  /** The people runs left in the push queue, a page at a time until it is empty. */
+  async function* queuedPages() {
+    for (;;) {
+      const ids = await deps.store.pushQueue.next(PEOPLE_PAGE);
+      if (ids.length === 0) return;
+      yield {
+        cursor: "",
+        items: ids.map((id) => ({ id, at: 0, item: id })),
+        run: async (page: string[]) => {
+          const counts = await deps.publishPeople(page);
+          await deps.store.pushQueue.remove(page);
+          return counts;
+        },
+      };
+    }
+  }
+
+  /** Everyone, by id: a rescore job re-scores each person and writes scores that moved. */
+  async function* everyonePages(cursor: string | null) {
+    for (let after = cursor ?? undefined; ; ) {
+      const ids = (await deps.store.contacts.list(PEOPLE_PAGE, after)).map((c) => c.id);
+      if (ids.length === 0) return;
+      after = ids.at(-1)!;
+      yield {
+        cursor: after,
+        items: ids.map((id) => ({ id, at: 0, item: id })),
+        run: (page: string[]) => deps.publishPeople(page),
+      };
+    }
   }
 
   async function execute(job: JobRow) {
@@ -150,7 +203,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
         const cursor =
           resumeFrom ?? (job.kind === "run" ? await deps.store.cursors.get(cursorKey) : null);
         let boundary = new Set<string>();
-        for await (const page of pagesOf(steps[step]!, cursor, params)) {
+        for await (const page of pagesOf(steps[step]!, cursor, params, job.kind as JobKind)) {
           if (stopping) return;
           if ((await deps.store.jobs.get(job.id))?.cancelRequested) {
             await deps.store.jobs.update(job.id, {
@@ -202,6 +255,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       const jobs = [
         ...(await deps.store.jobs.unfinished("backfill")),
         ...(await deps.store.jobs.unfinished("run")),
+        ...(await deps.store.jobs.unfinished("rescore")),
       ];
       for (const job of jobs.sort((a, b) => a.createdAt - b.createdAt)) enqueue(job.id);
       return jobs.length;
@@ -240,6 +294,9 @@ function lastInstant(items: { id: string; at: number }[]): Set<string> {
 }
 
 const ENGAGEMENT = "engagement";
+const PUBLISH = "publish";
+const RESCORE = "rescore";
+const PEOPLE_PAGE = 200;
 
 async function* mapPages<P, Q>(pages: AsyncIterable<P>, map: (page: P) => Q): AsyncIterable<Q> {
   for await (const page of pages) yield map(page);

@@ -2,7 +2,7 @@ import type { SourceRecord } from "../../connectors/contract.ts";
 import type { Contact } from "../core/contact.ts";
 import { mergeContacts, splitContact } from "../core/merge.ts";
 import type { MergeRow } from "../store/contacts.ts";
-import { type PipelineDeps, unlinkRecords } from "./pipeline.ts";
+import { type PipelineDeps, publishPeople, unlinkRecords } from "./pipeline.ts";
 
 type Ref = Pick<SourceRecord, "system" | "object" | "externalId">;
 
@@ -30,6 +30,7 @@ export async function mergePeople(
     evidence,
     createdAt: now,
   });
+  await deps.store.duplicates.dropPendingOf(loserId);
   return merged;
 }
 
@@ -48,7 +49,64 @@ export async function unmergePeople(
   const now = deps.now();
   const split = splitContact(winner, merge.loser, deps.mappings.rules, now);
   await deps.store.contacts.unmerge(merge, split.winner, split.loser, now);
+  // Undoing a merge says "these are two people": the matcher must not merge them again.
+  await deps.store.duplicates.decide(split.winner.id, split.loser.id, {
+    status: "dismissed",
+    at: now,
+    by: "unmerge",
+    id: deps.newId(),
+  });
+  await publishPeople(deps, [split.winner.id, split.loser.id]);
   return { ...split, merge };
+}
+
+export type PairDecision =
+  | { ok: true; contact?: Contact }
+  | { ok: false; reason: "not_found" | "decided" | "person_gone" };
+
+/** A reviewer merges a queued pair: the older person survives, the pair's evidence goes in the history. */
+export async function mergeDuplicate(
+  deps: PipelineDeps,
+  pairId: string,
+  by: string,
+): Promise<PairDecision> {
+  const pair = await deps.store.duplicates.get(pairId);
+  if (!pair) return { ok: false, reason: "not_found" };
+  if (pair.status !== "pending") return { ok: false, reason: "decided" };
+  const people = await deps.store.contacts.load([pair.a, pair.b]);
+  if (people.length < 2) return { ok: false, reason: "person_gone" };
+  const [winner, loser] = people.sort(
+    (x, y) => x.createdAt - y.createdAt || (x.id < y.id ? -1 : 1),
+  );
+  const evidence = { pair: pair.id, probability: pair.probability, evidence: pair.evidence };
+  const merged = await mergePeople(deps, winner!.id, loser!.id, `review:${by}`, evidence);
+  await deps.store.duplicates.decide(pair.a, pair.b, {
+    status: "merged",
+    at: deps.now(),
+    by,
+    id: pair.id,
+  });
+  await publishPeople(deps, [winner!.id]);
+  return { ok: true, ...(merged ? { contact: merged } : {}) };
+}
+
+/** A reviewer says a queued pair are two people; the matcher never proposes them again. */
+export async function dismissDuplicate(
+  deps: PipelineDeps,
+  pairId: string,
+  by: string,
+): Promise<PairDecision> {
+  const pair = await deps.store.duplicates.get(pairId);
+  if (!pair) return { ok: false, reason: "not_found" };
+  if (pair.status !== "pending") return { ok: false, reason: "decided" };
+  await deps.store.duplicates.decide(pair.a, pair.b, {
+    status: "dismissed",
+    at: deps.now(),
+    by,
+    id: pair.id,
+  });
+  await publishPeople(deps, [pair.a, pair.b]);
+  return { ok: true };
 }
 
 /**

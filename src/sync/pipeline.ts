@@ -1,17 +1,26 @@
 import type { Connector, SourceRecord, SystemName, WriteOp } from "../../connectors/contract.ts";
 import { type Contact, linkKey, normalizeEmail } from "../core/contact.ts";
+import type { Identity } from "../core/identity.ts";
 import { mapIn } from "../core/mapping.ts";
 import type { MappingSet } from "../core/mapping-set.ts";
 import { type PlannedWrite, planContact } from "../core/plan.ts";
 import { WorkingSet } from "../core/resolve.ts";
+import type { ScoringRules } from "../core/scoring/rules.ts";
 import type { Store } from "../store/index.ts";
 import { type ConsentSlots, syncConsent } from "./consent-sync.ts";
+import type { Matcher } from "./dedupe.ts";
 import { withoutErased } from "./erasure.ts";
+import { rescoreTouched } from "./scoring.ts";
 
 export interface PipelineDeps {
   store: Store;
   connectors: ReadonlyMap<SystemName, Connector>;
   mappings: MappingSet;
+  identity: Identity;
+  /** Probabilistic matching of the people a batch touches; without it only deterministic keys join records. */
+  matcher?: Matcher;
+  /** Lead scoring; without it no score is computed or written. */
+  scoring?: ScoringRules;
   /** Which consent slots each system holds; without it consent is not synced. */
   consentSlots?: ConsentSlots;
   now: () => number;
@@ -21,25 +30,57 @@ export interface PipelineDeps {
 /** Counts for one batch; keys like "salesforce.create" are per target system. */
 export type BatchCounts = Record<string, number>;
 
+export interface BatchOptions {
+  /** Plan and count, store and write nothing. */
+  dryRun?: boolean;
+  /** Resolve and save now, queue the people for writing (the push queue): a run reads every system before it writes. */
+  defer?: boolean;
+}
+
 /**
- * One batch through resolve -> merge -> plan -> push. Records come from any source
- * (webhook fetch, incremental pull, backfill page). With `dryRun` the same plan is made,
- * counted and thrown away: nothing is stored and nothing is written to any system.
+ * One batch through resolve -> match -> merge -> score -> plan -> push. Records come from
+ * any source (webhook fetch, incremental pull, backfill page). With `dryRun` the same plan
+ * is made, counted and thrown away: nothing is stored and nothing is written to any system.
  */
 export async function syncRecords(
   deps: PipelineDeps,
   records: SourceRecord[],
-  options: { dryRun?: boolean } = {},
+  options: BatchOptions = {},
 ): Promise<BatchCounts> {
   const counts: BatchCounts = { read: records.length };
   const live = await withoutErased(deps, records);
   if (live.length < records.length) counts.erased = records.length - live.length;
   records = live;
-  const ws = new WorkingSet(await loadContacts(deps, records), deps.newId);
-  const changed = applyAll(deps, ws, records);
-  counts.changed = changed;
+  const ws = new WorkingSet(await loadContacts(deps, records), deps.newId, deps.identity);
+  counts.changed = applyAll(deps, ws, records);
+  if (deps.matcher) addCounts(counts, await deps.matcher.resolveTouched(deps, ws, options));
+  if (options.defer && !options.dryRun) {
+    const touched = [...ws.touched];
+    await deps.store.contacts.save(touched.map((id) => ws.contacts.get(id)!));
+    await deps.store.pushQueue.add(touched, deps.now());
+    return counts;
+  }
+  return publish(deps, ws, counts, options);
+}
 
-  let writes = planTouched(deps, ws);
+/** Re-scores these people and writes whatever other systems lack (rescore jobs, new engagement). */
+export async function publishPeople(deps: PipelineDeps, ids: string[]): Promise<BatchCounts> {
+  const ws = new WorkingSet(await deps.store.contacts.load(ids), deps.newId, deps.identity);
+  for (const id of ids) ws.touch(id);
+  return publish(deps, ws, {}, {});
+}
+
+async function publish(
+  deps: PipelineDeps,
+  ws: WorkingSet,
+  counts: BatchCounts,
+  options: BatchOptions,
+): Promise<BatchCounts> {
+  if (deps.scoring) {
+    const rescored = await rescoreTouched({ ...deps, scoring: deps.scoring }, ws);
+    if (rescored > 0) counts.rescored = (counts.rescored ?? 0) + rescored;
+  }
+  let writes = await planTouched(deps, ws);
   if (writes.length > 0) {
     // Read the targets just before writing: a concurrent edit there must win if newer,
     // and an existing record with the same email must be linked, not duplicated.
@@ -51,7 +92,7 @@ export async function syncRecords(
       ),
     );
     applyAll(deps, ws, fresh);
-    writes = planTouched(deps, ws);
+    writes = await planTouched(deps, ws);
   }
   for (const write of writes) {
     const key = `${write.system}.${write.externalId ? "update" : "create"}`;
@@ -67,19 +108,17 @@ export async function syncRecords(
   return counts;
 }
 
-function addCounts(into: BatchCounts, more: BatchCounts): BatchCounts {
+export function addCounts(into: BatchCounts, more: BatchCounts): BatchCounts {
   for (const [key, n] of Object.entries(more)) into[key] = (into[key] ?? 0) + n;
   return into;
 }
 
 async function loadContacts(deps: PipelineDeps, records: SourceRecord[]): Promise<Contact[]> {
-  const emails: string[] = [];
-  for (const record of records) {
+  const keys = records.flatMap((record) => {
     const mapping = deps.mappings.get(record.system, record.object);
-    const email = mapping && normalizeEmail(mapIn(mapping, record.fields).email);
-    if (email) emails.push(email);
-  }
-  return deps.store.contacts.loadFor(records, emails);
+    return mapping ? deps.identity.keys(mapIn(mapping, record.fields)) : [];
+  });
+  return deps.store.contacts.loadFor(records, keys);
 }
 
 function applyAll(deps: PipelineDeps, ws: WorkingSet, records: SourceRecord[]): number {
@@ -94,10 +133,17 @@ function applyAll(deps: PipelineDeps, ws: WorkingSet, records: SourceRecord[]): 
   return changed;
 }
 
-function planTouched(deps: PipelineDeps, ws: WorkingSet): PlannedWrite[] {
+/**
+ * Writes for the touched people. Someone in a pair awaiting review is not created in
+ * other systems yet: if the reviewer merges, that copy would be a duplicate there.
+ */
+async function planTouched(deps: PipelineDeps, ws: WorkingSet): Promise<PlannedWrite[]> {
   const targets = deps.mappings.targets.filter((t) => deps.connectors.has(t.system));
+  const held = await deps.store.duplicates.pendingAmong([...ws.touched]);
   return [...ws.touched].flatMap((id) =>
-    planContact(ws.contacts.get(id)!, targets, deps.mappings.rules),
+    planContact(ws.contacts.get(id)!, targets, deps.mappings.rules).filter(
+      (w) => w.externalId !== undefined || !held.has(id),
+    ),
   );
 }
 
@@ -195,7 +241,7 @@ export async function unlinkRecords(
   deps: PipelineDeps,
   refs: Pick<SourceRecord, "system" | "object" | "externalId">[],
 ): Promise<void> {
-  const ws = new WorkingSet(await deps.store.contacts.loadFor(refs, []), deps.newId);
+  const ws = new WorkingSet(await deps.store.contacts.loadFor(refs, []), deps.newId, deps.identity);
   for (const ref of refs) ws.unlink(ref, deps.mappings.rules, deps.now());
   await deps.store.contacts.save([...ws.touched].map((id) => ws.contacts.get(id)!));
 }

@@ -4,7 +4,7 @@ import type { SourceRecord, SystemName } from "../../connectors/contract.ts";
 import { linkKey } from "../../src/core/contact.ts";
 import { type PlannedWrite, planContact } from "../../src/core/plan.ts";
 import { WorkingSet } from "../../src/core/resolve.ts";
-import { shippedMappings } from "../helpers/mappings.ts";
+import { shippedIdentity, shippedMappings } from "../helpers/mappings.ts";
 
 /**
  * A pure model of two systems and the hub's core (resolve -> merge -> plan -> refresh ->
@@ -27,7 +27,7 @@ class Model {
     salesforce: new Map(),
     marketo: new Map(),
   };
-  readonly ws = new WorkingSet([], () => "person-1");
+  readonly ws = new WorkingSet([], () => "person-1", shippedIdentity());
   readonly lastEdit = new Map<Field, string>();
 
   constructor() {

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
+import { createIdentity } from "../../src/core/identity.ts";
 import { buildMappingSet } from "../../src/core/mapping-set.ts";
-import { readMappingFiles } from "../../src/runtime/load-mappings.ts";
+import { readMappingFiles, readMatchingConfig } from "../../src/runtime/load-mappings.ts";
 
 export const MAPPINGS_DIR = resolve(import.meta.dirname, "../../mappings");
 
@@ -11,3 +12,6 @@ export function shippedMappings(createObject: "Lead" | "Contact" = "Lead") {
     { system: "salesforce", createObject },
   ]);
 }
+
+/** The identity rules of the shipped mappings/matching.json. */
+export const shippedIdentity = () => createIdentity(readMatchingConfig(MAPPINGS_DIR));

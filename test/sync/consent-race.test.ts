@@ -17,7 +17,9 @@ import { createStore } from "../../src/store/index.ts";
 import { openSqlite } from "../../src/store/sqlite.ts";
 import { syncConsent } from "../../src/sync/consent-sync.ts";
 import { syncRecords } from "../../src/sync/pipeline.ts";
-import { MAPPINGS_DIR, shippedMappings } from "../helpers/mappings.ts";
+import { MAPPINGS_DIR, shippedIdentity, shippedMappings } from "../helpers/mappings.ts";
+
+const identity = shippedIdentity();
 
 let hs: RunningHubspotSandbox;
 beforeAll(async () => {
@@ -47,13 +49,14 @@ describe("consent: an opt-out made while the hub is about to write an opt-in", (
       },
     };
     const { db, close } = openSqlite(join(mkdtempSync(join(tmpdir(), "tsunagu-race-")), "hub.db"));
-    const store = createStore(db);
+    const store = createStore(db, identity);
     const deps = {
       store,
       connectors: new Map<SystemName, Connector>([["hubspot", racing]]),
       mappings,
       consentSlots: consentSlots(config),
       now: Date.now,
+      identity,
       newId: randomUUID,
     };
     await syncRecords(deps, await real.fetchByIds("contact", [String(created.id)]));

@@ -24,9 +24,11 @@ import { createStore } from "../../src/store/index.ts";
 import { openSqlite } from "../../src/store/sqlite.ts";
 import { syncEngagement } from "../../src/sync/engagement-sync.ts";
 import { createJobRunner } from "../../src/sync/jobs.ts";
-import { syncRecords } from "../../src/sync/pipeline.ts";
+import { publishPeople, syncRecords } from "../../src/sync/pipeline.ts";
 import { realSystemsEnv, startTestHub, waitFor } from "../helpers/hub.ts";
-import { shippedMappings } from "../helpers/mappings.ts";
+import { shippedIdentity, shippedMappings } from "../helpers/mappings.ts";
+
+const identity = shippedIdentity();
 
 const dir = mkdtempSync(join(tmpdir(), "tsunagu-lost-"));
 let hs: RunningHubspotSandbox;
@@ -48,7 +50,7 @@ afterAll(async () => {
 describe("invariant 1: nothing lost", () => {
   it("a cursor advances only after its page is merged; a failed run resumes from the last merged page", async () => {
     const { db, close } = openSqlite(join(dir, "cursor.db"));
-    const store = createStore(db);
+    const store = createStore(db, identity);
     const mappings = shippedMappings();
     const hubspot = createHubspotConnector({
       accessToken: hs.accessToken,
@@ -62,6 +64,7 @@ describe("invariant 1: nothing lost", () => {
       connectors,
       mappings,
       now: Date.now,
+      identity,
       newId: randomUUID,
       logger: createLogger({ silent: true }),
     };
@@ -71,6 +74,7 @@ describe("invariant 1: nothing lost", () => {
     const crashing = createJobRunner({
       ...deps,
       syncEngagement: engagement,
+      publishPeople: (ids) => publishPeople(deps, ids),
       syncBatch: async (records: SourceRecord[], o) => {
         if (++batches === 2) throw new Error("simulated crash while merging page 2");
         return syncRecords(deps, records, o);
@@ -85,6 +89,7 @@ describe("invariant 1: nothing lost", () => {
 
     const healthy = createJobRunner({
       syncEngagement: engagement,
+      publishPeople: (ids) => publishPeople(deps, ids),
       ...deps,
       syncBatch: (records, o) => syncRecords(deps, records, o),
     });
@@ -101,7 +106,7 @@ describe("invariant 1: nothing lost", () => {
     const dbPath = join(dir, "inbox.db");
     const { db, close } = openSqlite(dbPath);
     // The webhook was acknowledged (its notice is durable) and then the process died.
-    await createStore(db).inbox.enqueue(
+    await createStore(db, identity).inbox.enqueue(
       [
         {
           system: "hubspot",

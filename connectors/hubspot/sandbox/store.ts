@@ -32,6 +32,7 @@ export const DEFAULT_CONTACT_PROPERTIES: Record<string, PropertyDefinition> = {
   hs_email_optout: { type: "enumeration" },
   tsunagu_score: { type: "number" },
   tsunagu_grade: { type: "string" },
+  tsunagu_score_reasons: { type: "string" },
   createdate: { type: "datetime", readOnly: true },
   lastmodifieddate: { type: "datetime", readOnly: true },
   hs_object_id: { type: "number", readOnly: true },

@@ -101,6 +101,7 @@ const COMMON: FieldDef[] = [
   f("SystemModstamp", "datetime", undefined, false, "System Modstamp"),
   f("Tsunagu_Score__c", "double", undefined, true, "Tsunagu Score"),
   f("Tsunagu_Grade__c", "string", 10, true, "Tsunagu Grade"),
+  f("Tsunagu_Score_Reasons__c", "string", 255, true, "Tsunagu Score Reasons"),
 ];
 
 const LEAD_ONLY: FieldDef[] = [

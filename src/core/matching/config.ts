@@ -125,10 +125,18 @@ export const MatchingConfigSchema = z
          */
         trainingRules: z.array(z.string().min(1)).optional(),
         seed: z.number().int().default(42),
+        /** Expected matches a rule's EM run must find to be used; fewer and m keeps its starting values. */
+        minTrainingMatches: z.number().int().min(1).default(50),
         /** Smallest u used in a weight, and smallest term frequency. */
         minU: Probability.default(1e-5),
       })
-      .default({ uSamplePairs: 50_000, emIterations: 25, seed: 42, minU: 1e-5 }),
+      .default({
+        uSamplePairs: 50_000,
+        emIterations: 25,
+        seed: 42,
+        minU: 1e-5,
+        minTrainingMatches: 50,
+      }),
   })
   .superRefine((c, ctx) => {
     const names = new Set(c.blocking.rules.map((r) => r.name));

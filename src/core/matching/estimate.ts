@@ -164,6 +164,9 @@ export function fitModel(
         iterations: est.emIterations,
         minU: est.minU,
       });
+      // Too few matches among the rule's pairs and EM fits noise (m drifts to u, so a
+      // disagreement stops counting against a pair): keep the starting m instead.
+      if (fit.prior * pairs.length < est.minTrainingMatches) return;
       fit.mass.forEach((row, c) => {
         if (skip[c]) return;
         row.forEach((x, l) => {

@@ -101,13 +101,21 @@ export function normalizeEmail(
   return { email: `${local}@${domain}`, local, domain };
 }
 
+const phones = new Map<string, string | null>();
+
 /** E.164 (+14155550123), or the bare digits when the number does not parse. */
 export function normalizePhone(s: string | null | undefined, defaultCountry = "US"): string | null {
   if (blank(s)) return null;
+  const key = `${defaultCountry} ${s}`;
+  const cached = phones.get(key);
+  if (cached !== undefined) return cached;
   const parsed = parsePhoneNumberFromString(s, defaultCountry as CountryCode);
-  if (parsed?.isPossible()) return parsed.number;
   const digits = s.replace(/\D/g, "");
-  return digits.length >= 6 ? digits : null;
+  const out = parsed?.isPossible() ? parsed.number : digits.length >= 6 ? digits : null;
+  // Parsing costs far more than a lookup, and the same numbers recur (matching, saving, keys).
+  if (phones.size >= 50_000) phones.clear();
+  phones.set(key, out);
+  return out;
 }
 
 const MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split(" ");

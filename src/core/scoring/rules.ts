@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { ENGAGEMENT_TYPES } from "../../../connectors/contract.ts";
 import { CanonicalFieldSchema } from "../contact.ts";
@@ -172,4 +173,9 @@ export type ScoringRulesInput = z.input<typeof ScoringRulesSchema>;
 /** Validates `mappings/scoring.json`; errors read `<file>: <field path>: <message>`. */
 export function parseScoringRules(file: string, json: unknown): ScoringRules {
   return parseConfigFile(ScoringRulesSchema, file, json);
+}
+
+/** Identifies a rule set, so a start with different rules can re-score everyone. */
+export function rulesFingerprint(rules: ScoringRules): string {
+  return createHash("sha256").update(JSON.stringify(rules)).digest("hex");
 }

@@ -1,8 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import type { EngagementEvent } from "../../../connectors/contract.ts";
 import { mergeConsent } from "../../core/consent.ts";
-import { attributesOf, normalizeEmail } from "../../core/contact.ts";
-import { scoreContact, scoreSummary } from "../../core/scoring/score.ts";
+import { rescore } from "../../core/scoring/publish.ts";
+import { engagementOf } from "../../sync/scoring.ts";
 import type { AppDeps } from "../deps.ts";
 import { notFound } from "../problem.ts";
 import {
@@ -11,6 +10,8 @@ import {
   consentView,
   contactView,
   listOf,
+  MergeView,
+  mergeView,
   PageQuery,
   pageOf,
   problemResponses,
@@ -42,7 +43,7 @@ export function registerContacts(app: OpenAPIHono, deps: AppDeps) {
     async (c) => {
       const { limit, cursor, email } = c.req.valid("query");
       if (email) {
-        const found = await deps.store.contacts.byEmail(normalizeEmail(email)!);
+        const found = await deps.store.contacts.byEmail(email);
         return c.json({ results: found.map(contactView), nextCursor: null }, 200);
       }
       return c.json(
@@ -64,7 +65,11 @@ export function registerContacts(app: OpenAPIHono, deps: AppDeps) {
           description: "Contact, with its consent per channel and purpose",
           content: {
             "application/json": {
-              schema: ContactView.extend({ consent: z.array(ConsentView), score: ScoreView }),
+              schema: ContactView.extend({
+                consent: z.array(ConsentView),
+                score: ScoreView,
+                merges: z.array(MergeView),
+              }),
             },
           },
         },
@@ -75,34 +80,21 @@ export function registerContacts(app: OpenAPIHono, deps: AppDeps) {
       const contact = await deps.store.contacts.get(c.req.valid("param").id);
       if (!contact) throw notFound("contact");
       const events = await deps.store.consent.forContact(contact.id);
-      const score = scoreContact({
-        attributes: attributesOf(contact.golden),
-        events: await engagementOf(deps, contact.id),
-        now: deps.now(),
-        rules: deps.scoring,
-      });
+      const { current } = rescore(
+        contact,
+        await engagementOf(deps.store, contact.id),
+        deps.scoring,
+        deps.now(),
+      );
       return c.json(
         {
           ...contactView(contact),
           consent: consentView(mergeConsent(events), events),
-          score: { ...score, summary: scoreSummary(score) },
+          score: current,
+          merges: (await deps.store.contacts.mergesInto(contact.id)).map(mergeView),
         },
         200,
       );
     },
   );
-}
-
-/** A person's stored engagement as scoring reads it (the newest 1,000 events; older ones have decayed). */
-async function engagementOf(deps: AppDeps, contactId: string): Promise<EngagementEvent[]> {
-  const rows = await deps.store.engagement.list(contactId, 1000);
-  return rows.map((r) => ({
-    key: r.key,
-    system: r.system as EngagementEvent["system"],
-    type: r.type as EngagementEvent["type"],
-    person: { object: "contact", externalId: contactId },
-    occurredAt: r.occurredAt,
-    ...(r.title ? { title: r.title } : {}),
-    detail: r.detail as EngagementEvent["detail"],
-  }));
 }

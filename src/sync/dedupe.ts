@@ -1,0 +1,178 @@
+import { attributesOf, type Contact } from "../core/contact.ts";
+import { type Identity, keyString, type MatchKey, matchFields } from "../core/identity.ts";
+import { type MatchRecord, matchRecords, type Pair } from "../core/matching/index.ts";
+import { mergeContacts } from "../core/merge.ts";
+import type { WorkingSet } from "../core/resolve.ts";
+import type { Store } from "../store/index.ts";
+import type { BatchCounts } from "./pipeline.ts";
+
+type Scored = Omit<Pair, "a" | "b">;
+
+export interface MatcherDeps {
+  store: Store;
+  identity: Identity;
+  mappings: { rules: Parameters<typeof mergeContacts>[2] };
+  now: () => number;
+  newId: () => string;
+}
+
+const matchRecordOf = (contact: Contact): MatchRecord => ({
+  id: contact.id,
+  fields: matchFields(attributesOf(contact.golden)),
+});
+
+const systemsOf = (contact: Contact) => new Set(contact.links.map((l) => l.system));
+
+/**
+ * Two people who each already have a record in the same system are, as far as that system
+ * knows, two people; merging them automatically would have the hub write one golden record
+ * over both. Such pairs go to review instead, where a person can say otherwise.
+ */
+export const shareASystem = (a: Contact, b: Contact) =>
+  [...systemsOf(a)].some((system) => systemsOf(b).has(system));
+
+/**
+ * Probabilistic identity resolution for the people a batch touched. The Fellegi-Sunter
+ * model is fitted on everyone in the store (u by sampling, m and the prior by EM, as the
+ * config says) and refitted when the population has grown by a fifth. Candidates come
+ * from the blocking keys saved with each person, so one record costs a few indexed
+ * lookups, never a pass over the store.
+ */
+export function createMatcher() {
+  let fitted: { score: (a: MatchRecord, b: MatchRecord) => Scored; population: number } | null =
+    null;
+
+  async function scorer(deps: MatcherDeps) {
+    const population = await deps.store.contacts.count();
+    if (fitted && population <= fitted.population * 1.2 + 10) return fitted.score;
+    const records: MatchRecord[] = [];
+    for (let after: string | undefined; ; ) {
+      const page = await deps.store.contacts.list(1000, after);
+      if (page.length === 0) break;
+      for (const contact of page) records.push(matchRecordOf(contact));
+      after = page.at(-1)!.id;
+    }
+    const result = matchRecords(records, deps.identity.config, { includeDistinct: false });
+    fitted = { score: result.scorePair, population };
+    return fitted.score;
+  }
+
+  /** Candidates of one person: stored people and people of this batch sharing a blocking key. */
+  async function candidatesOf(
+    deps: MatcherDeps,
+    ws: WorkingSet,
+    contact: Contact,
+    keys: MatchKey[],
+    batch: ReadonlyMap<string, Set<string>>,
+  ) {
+    const ids = await deps.store.contacts.candidateIds(
+      keys,
+      deps.identity.config.blocking.maxBlockSize,
+    );
+    for (const key of keys) for (const id of batch.get(keyString(key)) ?? []) ids.add(id);
+    ids.delete(contact.id);
+    ws.include(await deps.store.contacts.load([...ids].filter((id) => !ws.contacts.has(id))));
+    return [...ids].map((id) => ws.contacts.get(id)).filter((c): c is Contact => c !== undefined);
+  }
+
+  /**
+   * Scores each touched person against their candidates. The best pair at or above the
+   * auto-merge threshold is merged (the older person survives) unless both already have a
+   * record in one system; pairs between the thresholds are queued for review. Pairs people
+   * dismissed, or split by an unmerge, are never proposed again.
+   */
+  async function resolveTouched(
+    deps: MatcherDeps,
+    ws: WorkingSet,
+    options: { dryRun?: boolean } = {},
+  ): Promise<BatchCounts> {
+    const counts: BatchCounts = {};
+    const score = await scorer(deps);
+    const { thresholds } = deps.identity.config;
+    const blockingKeys = new Map<string, MatchKey[]>();
+    const batch = new Map<string, Set<string>>();
+    for (const id of ws.touched) {
+      const keys = deps.identity
+        .contactKeys(ws.contacts.get(id)!)
+        .filter((k) => k.kind.startsWith("block:"));
+      blockingKeys.set(id, keys);
+      for (const key of keys) {
+        const k = keyString(key);
+        batch.set(k, (batch.get(k) ?? new Set()).add(id));
+      }
+    }
+    for (const [id, keys] of blockingKeys) {
+      const contact = ws.contacts.get(id);
+      if (!contact) continue;
+      let best: { other: Contact; scored: Scored } | null = null;
+      for (const other of await candidatesOf(deps, ws, contact, keys, batch)) {
+        const scored = score(matchRecordOf(contact), matchRecordOf(other));
+        if (scored.probability < thresholds.review) continue;
+        const decided = await deps.store.duplicates.forPair(contact.id, other.id);
+        if (decided && decided.status !== "pending") continue;
+        if (!best || scored.probability > best.scored.probability) best = { other, scored };
+      }
+      if (!best) continue;
+      const { other, scored } = best;
+      if (scored.decision === "merge" && !shareASystem(contact, other)) {
+        await merge(deps, ws, contact, other, scored, options);
+        counts.merged = (counts.merged ?? 0) + 1;
+      } else if (!options.dryRun) {
+        await deps.store.duplicates.propose({
+          id: deps.newId(),
+          a: contact.id,
+          b: other.id,
+          probability: scored.probability,
+          evidence: scored.evidence,
+          createdAt: deps.now(),
+        });
+        counts.review = (counts.review ?? 0) + 1;
+      }
+    }
+    return counts;
+  }
+
+  return {
+    resolveTouched,
+    scorePeople: async (deps: MatcherDeps, a: Contact, b: Contact) =>
+      (await scorer(deps))(matchRecordOf(a), matchRecordOf(b)),
+  };
+}
+
+export type Matcher = ReturnType<typeof createMatcher>;
+
+async function merge(
+  deps: MatcherDeps,
+  ws: WorkingSet,
+  x: Contact,
+  y: Contact,
+  scored: Scored,
+  options: { dryRun?: boolean },
+) {
+  const [winner, loser] =
+    x.createdAt < y.createdAt || (x.createdAt === y.createdAt && x.id < y.id) ? [x, y] : [y, x];
+  const now = deps.now();
+  const merged = mergeContacts(winner, loser, deps.mappings.rules, now);
+  ws.replaceMerged(merged, loser.id);
+  if (options.dryRun) return;
+  const evidence = {
+    probability: scored.probability,
+    weight: scored.weight,
+    evidence: scored.evidence,
+  };
+  await deps.store.contacts.mergeInto(merged, loser, {
+    id: deps.newId(),
+    winnerId: winner.id,
+    loser,
+    reason: "matcher",
+    evidence,
+    createdAt: now,
+  });
+  await deps.store.duplicates.dropPendingOf(loser.id);
+  await deps.store.duplicates.decide(
+    winner.id,
+    loser.id,
+    { status: "merged", at: now, by: "matcher", id: deps.newId() },
+    scored,
+  );
+}

@@ -1,0 +1,35 @@
+import type { EngagementEvent } from "../../connectors/contract.ts";
+import type { WorkingSet } from "../core/resolve.ts";
+import { rescore } from "../core/scoring/publish.ts";
+import type { ScoringRules } from "../core/scoring/rules.ts";
+import type { Store } from "../store/index.ts";
+
+/** A person's stored engagement as scoring reads it (the newest 1,000 events; older ones have decayed). */
+export async function engagementOf(store: Store, contactId: string): Promise<EngagementEvent[]> {
+  const rows = await store.engagement.list(contactId, 1000);
+  return rows.map((r) => ({
+    key: r.key,
+    system: r.system as EngagementEvent["system"],
+    type: r.type as EngagementEvent["type"],
+    person: { object: "contact", externalId: contactId },
+    occurredAt: r.occurredAt,
+    ...(r.title ? { title: r.title } : {}),
+    detail: r.detail as EngagementEvent["detail"],
+  }));
+}
+
+/** Scores every touched person; returns how many now publish a different score. */
+export async function rescoreTouched(
+  deps: { store: Store; scoring: ScoringRules; now: () => number },
+  ws: WorkingSet,
+): Promise<number> {
+  let changed = 0;
+  const now = deps.now();
+  for (const id of ws.touched) {
+    const contact = ws.contacts.get(id)!;
+    const before = contact.score?.published;
+    contact.score = rescore(contact, await engagementOf(deps.store, id), deps.scoring, now);
+    if (contact.score.published !== before) changed++;
+  }
+  return changed;
+}
