@@ -69,9 +69,12 @@ export function consentSlots(config: ConsentConfig): Map<SystemName, ConsentSlot
           .map((p) => ({ channel: p.channel, purpose: p.id, optInNeedsLegalBasis: false }))
       : []),
   ];
+  // Marketo holds one channel-wide email opt-out per lead (`unsubscribed`).
+  const marketo: ConsentSlot[] = [{ channel: "email", purpose: null, optInNeedsLegalBasis: false }];
   return new Map([
     ["hubspot", hubspot],
     ["salesforce", salesforce],
+    ["marketo", marketo],
   ]);
 }
 

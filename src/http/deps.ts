@@ -7,6 +7,7 @@ import type { Engine } from "../sync/engine.ts";
 export interface SandboxInfo {
   hubspot?: { baseUrl: string; accessToken: string };
   salesforce?: { instanceUrl: string; accessToken: string };
+  marketo?: { baseUrl: string; clientId: string; clientSecret: string };
 }
 
 /** What the HTTP layer needs; the Node and Workers entries inject their own implementations. */
@@ -20,5 +21,6 @@ export interface AppDeps {
   scoring: ScoringRules;
   hubspot?: { clientSecret: string; publicUrl?: string };
   salesforce?: { organizationId: string };
+  marketo?: { webhookSecret: string };
   sandbox?: () => SandboxInfo | undefined;
 }

@@ -1,6 +1,9 @@
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import type { SystemName } from "../../connectors/contract.ts";
 import type { SalesforceCredentials } from "../../connectors/salesforce/index.ts";
+
+const SYSTEMS: SystemName[] = ["hubspot", "salesforce", "marketo"];
 
 /** The mappings shipped with the hub, wherever it is started from. */
 const SHIPPED_MAPPINGS = fileURLToPath(new URL("../../mappings", import.meta.url));
@@ -18,9 +21,15 @@ const EnvSchema = z.object({
   TSUNAGU_RESCORE_CRON: z.string().default("17 3 * * *"),
   TSUNAGU_PUBLIC_URL: z.url().optional(),
   TSUNAGU_MAPPINGS: z.string().default(SHIPPED_MAPPINGS),
+  TSUNAGU_SYSTEMS: z
+    .string()
+    .transform((v) => v.split(",").map((s) => s.trim()))
+    .pipe(z.array(z.enum(["hubspot", "salesforce", "marketo"])).min(1))
+    .optional(),
   TSUNAGU_SANDBOX_PEOPLE: z.coerce.number().int().min(0).max(100_000).default(60),
   TSUNAGU_SANDBOX_HUBSPOT_PORT: port(4010),
   TSUNAGU_SANDBOX_SALESFORCE_PORT: port(4011),
+  TSUNAGU_SANDBOX_MARKETO_PORT: port(4012),
   HUBSPOT_ACCESS_TOKEN: optional,
   HUBSPOT_CLIENT_SECRET: optional,
   HUBSPOT_BASE_URL: z.url().default("https://api.hubapi.com"),
@@ -39,6 +48,12 @@ const EnvSchema = z.object({
     .default("62.0"),
   SALESFORCE_REQUESTS_PER_SECOND: z.coerce.number().int().min(1).default(50),
   SALESFORCE_TARGET_OBJECT: z.enum(["Lead", "Contact"]).default("Lead"),
+  MARKETO_BASE_URL: z.url().optional(),
+  MARKETO_CLIENT_ID: optional,
+  MARKETO_CLIENT_SECRET: optional,
+  MARKETO_WEBHOOK_SECRET: optional,
+  MARKETO_REQUESTS_PER_20S: z.coerce.number().int().min(1).max(100).default(100),
+  MARKETO_CONCURRENCY: z.coerce.number().int().min(1).max(10).default(10),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -49,6 +64,16 @@ export interface HubspotSettings {
   baseUrl: string;
   requestsPer10s: number;
   searchPerSecond: number;
+}
+export interface MarketoSettings {
+  /** The instance root, e.g. https://123-ABC-456.mktorest.com (no /rest). */
+  baseUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Shared secret Marketo's webhooks send in X-Tsunagu-Webhook-Secret. */
+  webhookSecret: string;
+  requestsPer20s: number;
+  concurrency: number;
 }
 export interface SalesforceSettings {
   /** A session token, or OAuth client credentials the connector exchanges (and renews) itself. */
@@ -71,7 +96,10 @@ export interface HubConfig {
   /** null: no credentials, so the built-in simulator stands in. */
   hubspot: HubspotSettings | null;
   salesforce: SalesforceSettings | null;
-  sandbox: { people: number; hubspotPort: number; salesforcePort: number };
+  marketo: MarketoSettings | null;
+  /** The systems the hub syncs; those without credentials run as local simulators. */
+  systems: SystemName[];
+  sandbox: { people: number; hubspotPort: number; salesforcePort: number; marketoPort: number };
   salesforceTargetObject: "Lead" | "Contact";
 }
 
@@ -101,7 +129,15 @@ export function loadConfig(source: Record<string, string | undefined>): HubConfi
     env.SALESFORCE_LOGIN_URL,
   ].some(Boolean);
   const salesforce = wantsSalesforce ? salesforceSettings(env) : null;
-  if ((hubspot || salesforce) && !env.TSUNAGU_ADMIN_TOKEN) {
+  const wantsMarketo = [
+    env.MARKETO_BASE_URL,
+    env.MARKETO_CLIENT_ID,
+    env.MARKETO_CLIENT_SECRET,
+  ].some(Boolean);
+  const marketo = wantsMarketo ? marketoSettings(env) : null;
+  const credentialed = { hubspot, salesforce, marketo };
+  const anyReal = Object.values(credentialed).some(Boolean);
+  if (anyReal && !env.TSUNAGU_ADMIN_TOKEN) {
     throw new ConfigError(
       "environment variable TSUNAGU_ADMIN_TOKEN: required when real credentials are configured",
     );
@@ -115,12 +151,18 @@ export function loadConfig(source: Record<string, string | undefined>): HubConfi
     rescoreCron: env.TSUNAGU_RESCORE_CRON,
     ...(env.TSUNAGU_PUBLIC_URL ? { publicUrl: env.TSUNAGU_PUBLIC_URL } : {}),
     mappingsDir: env.TSUNAGU_MAPPINGS,
+    // With no credentials at all, every system is simulated; once some are real, only those
+    // are connected (a simulator must never receive real people) unless TSUNAGU_SYSTEMS says.
+    systems:
+      env.TSUNAGU_SYSTEMS ?? SYSTEMS.filter((system) => !anyReal || credentialed[system] !== null),
     hubspot,
     salesforce,
+    marketo,
     sandbox: {
       people: env.TSUNAGU_SANDBOX_PEOPLE,
       hubspotPort: env.TSUNAGU_SANDBOX_HUBSPOT_PORT,
       salesforcePort: env.TSUNAGU_SANDBOX_SALESFORCE_PORT,
+      marketoPort: env.TSUNAGU_SANDBOX_MARKETO_PORT,
     },
     salesforceTargetObject: env.SALESFORCE_TARGET_OBJECT,
   };
@@ -138,6 +180,25 @@ function hubspotSettings(env: Env): HubspotSettings {
     baseUrl: env.HUBSPOT_BASE_URL.replace(/\/$/, ""),
     requestsPer10s: env.HUBSPOT_REQUESTS_PER_10S,
     searchPerSecond: env.HUBSPOT_SEARCH_PER_SECOND,
+  };
+}
+
+function marketoSettings(env: Env): MarketoSettings {
+  for (const [name, value] of [
+    ["MARKETO_BASE_URL", env.MARKETO_BASE_URL],
+    ["MARKETO_CLIENT_ID", env.MARKETO_CLIENT_ID],
+    ["MARKETO_CLIENT_SECRET", env.MARKETO_CLIENT_SECRET],
+    ["MARKETO_WEBHOOK_SECRET", env.MARKETO_WEBHOOK_SECRET],
+  ] as const) {
+    if (!value) throw new ConfigError(`environment variable ${name}: required to connect Marketo`);
+  }
+  return {
+    baseUrl: env.MARKETO_BASE_URL!.replace(/\/(rest\/?)?$/, ""),
+    clientId: env.MARKETO_CLIENT_ID!,
+    clientSecret: env.MARKETO_CLIENT_SECRET!,
+    webhookSecret: env.MARKETO_WEBHOOK_SECRET!,
+    requestsPer20s: env.MARKETO_REQUESTS_PER_20S,
+    concurrency: env.MARKETO_CONCURRENCY,
   };
 }
 

@@ -4,6 +4,7 @@ import { serve } from "@hono/node-server";
 import { Cron } from "croner";
 import type { Connector, SystemName } from "../../connectors/contract.ts";
 import { createHubspotConnector } from "../../connectors/hubspot/index.ts";
+import { createMarketoConnector } from "../../connectors/marketo/index.ts";
 import { createSalesforceConnector } from "../../connectors/salesforce/index.ts";
 import { connectorConsentOptions, consentSlots } from "../core/consent-config.ts";
 import { createIdentity } from "../core/identity.ts";
@@ -11,6 +12,7 @@ import { sourceFieldsToRead } from "../core/mapping.ts";
 import { buildMappingSet, type MappingSet } from "../core/mapping-set.ts";
 import { rulesFingerprint } from "../core/scoring/rules.ts";
 import { createApp } from "../http/app.ts";
+import type { SandboxInfo } from "../http/deps.ts";
 import { createLogger, type Logger } from "../logger.ts";
 import { type Sandboxes, type SandboxPlan, startSandboxes } from "../sandbox/start.ts";
 import { createStore, type Store } from "../store/index.ts";
@@ -38,7 +40,7 @@ export interface Hub {
 export interface HubOptions {
   logger?: Logger;
   /** Overrides for the simulators' options (tests shrink rate limits, pick ports). */
-  sandbox?: Pick<SandboxPlan, "hubspot" | "salesforce">;
+  sandbox?: Pick<SandboxPlan, "hubspot" | "salesforce" | "marketo">;
   /** Off in tests that drive runs themselves. */
   schedule?: boolean;
 }
@@ -49,11 +51,18 @@ export interface HubOptions {
  */
 export async function startHub(config: HubConfig, options: HubOptions = {}): Promise<Hub> {
   const logger = options.logger ?? createLogger();
-  const systems: SystemName[] = ["hubspot", "salesforce"];
-  const mappings = buildMappingSet(readMappingFiles(config.mappingsDir, systems), [
-    { system: "hubspot", createObject: "contact" },
-    { system: "salesforce", createObject: config.salesforceTargetObject },
-  ]);
+  const systems = config.systems;
+  const enabled = (system: SystemName) => systems.includes(system);
+  const mappings = buildMappingSet(
+    readMappingFiles(config.mappingsDir, systems),
+    (
+      [
+        { system: "hubspot", createObject: "contact" },
+        { system: "salesforce", createObject: config.salesforceTargetObject },
+        { system: "marketo", createObject: "lead" },
+      ] as const
+    ).filter((t) => enabled(t.system)),
+  );
   const consent = readConsentConfig(config.mappingsDir);
   const engagement = readEngagementConfig(config.mappingsDir);
   const scoring = readScoringRules(config.mappingsDir);
@@ -62,34 +71,25 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
   const { db, close: closeDb } = openSqlite(config.dbPath);
   const store = createStore(db, identity);
 
+  const simulate = (system: SystemName) => enabled(system) && config[system] === null;
   const sandboxes = await startSandboxes({
     people: config.sandbox.people,
-    ...(config.hubspot
-      ? {}
-      : { hubspot: { port: config.sandbox.hubspotPort, ...options.sandbox?.hubspot } }),
-    ...(config.salesforce
-      ? {}
-      : { salesforce: { port: config.sandbox.salesforcePort, ...options.sandbox?.salesforce } }),
+    ...(simulate("hubspot")
+      ? { hubspot: { port: config.sandbox.hubspotPort, ...options.sandbox?.hubspot } }
+      : {}),
+    ...(simulate("salesforce")
+      ? { salesforce: { port: config.sandbox.salesforcePort, ...options.sandbox?.salesforce } }
+      : {}),
+    ...(simulate("marketo")
+      ? { marketo: { port: config.sandbox.marketoPort, ...options.sandbox?.marketo } }
+      : {}),
   });
-  const hubspot = config.hubspot ?? {
-    accessToken: sandboxes.hubspot!.accessToken,
-    clientSecret: sandboxes.hubspot!.clientSecret,
-    baseUrl: sandboxes.hubspot!.baseUrl,
-    requestsPer10s: 190,
-    searchPerSecond: 5,
-  };
-  const salesforce = config.salesforce ?? {
-    credentials: {
-      instanceUrl: sandboxes.salesforce!.baseUrl,
-      accessToken: sandboxes.salesforce!.accessToken,
-    },
-    organizationId: sandboxes.salesforce!.organizationId,
-    apiVersion: "62.0",
-    requestsPerSecond: 50,
-  };
+  const settings = sandboxSettings(config, sandboxes);
 
-  const connectors = new Map<SystemName, Connector>([
-    [
+  const connectors = new Map<SystemName, Connector>();
+  if (settings.hubspot) {
+    const hubspot = settings.hubspot;
+    connectors.set(
       "hubspot",
       createHubspotConnector({
         accessToken: hubspot.accessToken,
@@ -103,8 +103,11 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
         searchPerSecond: hubspot.searchPerSecond,
         consent: consentOptions.hubspot,
       }),
-    ],
-    [
+    );
+  }
+  if (settings.salesforce) {
+    const salesforce = settings.salesforce;
+    connectors.set(
       "salesforce",
       createSalesforceConnector({
         ...salesforce.credentials,
@@ -118,8 +121,26 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
         },
         consent: consentOptions.salesforce,
       }),
-    ],
-  ]);
+    );
+  }
+  if (settings.marketo) {
+    const marketo = settings.marketo;
+    connectors.set(
+      "marketo",
+      createMarketoConnector({
+        baseUrl: marketo.baseUrl,
+        clientId: marketo.clientId,
+        clientSecret: marketo.clientSecret,
+        fields: sourceFieldsToRead(mappings.get("marketo", "lead")!),
+        // Marketo's limits are shared by every integration on the instance: keep 10 % back.
+        rateLimit: {
+          requests: Math.max(1, Math.floor(marketo.requestsPer20s * 0.9)),
+          perMs: 20_000,
+          concurrency: Math.max(1, marketo.concurrency - 2),
+        },
+      }),
+    );
+  }
 
   const engine = createEngine({
     store,
@@ -143,32 +164,19 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
       adminToken: config.adminToken,
       consent,
       scoring,
-      hubspot: {
-        clientSecret: hubspot.clientSecret,
-        ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
-      },
-      salesforce: { organizationId: salesforce.organizationId },
-      sandbox: () =>
-        sandboxes.hubspot || sandboxes.salesforce
-          ? {
-              ...(sandboxes.hubspot
-                ? {
-                    hubspot: {
-                      baseUrl: sandboxes.hubspot.baseUrl,
-                      accessToken: sandboxes.hubspot.accessToken,
-                    },
-                  }
-                : {}),
-              ...(sandboxes.salesforce
-                ? {
-                    salesforce: {
-                      instanceUrl: sandboxes.salesforce.baseUrl,
-                      accessToken: sandboxes.salesforce.accessToken,
-                    },
-                  }
-                : {}),
-            }
-          : undefined,
+      ...(settings.hubspot
+        ? {
+            hubspot: {
+              clientSecret: settings.hubspot.clientSecret,
+              ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+            },
+          }
+        : {}),
+      ...(settings.salesforce
+        ? { salesforce: { organizationId: settings.salesforce.organizationId } }
+        : {}),
+      ...(settings.marketo ? { marketo: { webhookSecret: settings.marketo.webhookSecret } } : {}),
+      sandbox: () => sandboxInfo(sandboxes),
     },
     () => [...connectors.keys()],
   );
@@ -182,6 +190,7 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
   const url = `http://${config.host}:${(server.address() as AddressInfo).port}`;
   sandboxes.hubspot?.setWebhookTarget(`${url}/webhooks/hubspot`);
   sandboxes.salesforce?.setWebhookTarget(`${url}/webhooks/salesforce`);
+  sandboxes.marketo?.setWebhookTarget(`${url}/webhooks/marketo`);
 
   const timers: { stop(): void }[] = [];
   if (options.schedule !== false) {
@@ -221,8 +230,67 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
       for (const timer of timers) timer.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await engine.stop();
-      await Promise.all([sandboxes.hubspot?.close(), sandboxes.salesforce?.close()]);
+      await Promise.all([
+        sandboxes.hubspot?.close(),
+        sandboxes.salesforce?.close(),
+        sandboxes.marketo?.close(),
+      ]);
       closeDb();
     },
+  };
+}
+
+/** Each enabled system's settings: the configured credentials, or its running simulator's. */
+function sandboxSettings(config: HubConfig, sandboxes: Sandboxes) {
+  const { hubspot: hs, salesforce: sf, marketo: mk } = sandboxes;
+  return {
+    hubspot: config.systems.includes("hubspot")
+      ? (config.hubspot ?? {
+          accessToken: hs!.accessToken,
+          clientSecret: hs!.clientSecret,
+          baseUrl: hs!.baseUrl,
+          requestsPer10s: 190,
+          searchPerSecond: 5,
+        })
+      : null,
+    salesforce: config.systems.includes("salesforce")
+      ? (config.salesforce ?? {
+          credentials: { instanceUrl: sf!.baseUrl, accessToken: sf!.accessToken },
+          organizationId: sf!.organizationId,
+          apiVersion: "62.0",
+          requestsPerSecond: 50,
+        })
+      : null,
+    marketo: config.systems.includes("marketo")
+      ? (config.marketo ?? {
+          baseUrl: mk!.baseUrl,
+          clientId: mk!.clientId,
+          clientSecret: mk!.clientSecret,
+          webhookSecret: mk!.webhookSecret,
+          requestsPer20s: 100,
+          concurrency: 10,
+        })
+      : null,
+  };
+}
+
+/** What `GET /v1/sandbox` shows: how to reach each running simulator. */
+function sandboxInfo(sandboxes: Sandboxes): SandboxInfo | undefined {
+  const { hubspot, salesforce, marketo } = sandboxes;
+  if (!hubspot && !salesforce && !marketo) return undefined;
+  return {
+    ...(hubspot ? { hubspot: { baseUrl: hubspot.baseUrl, accessToken: hubspot.accessToken } } : {}),
+    ...(salesforce
+      ? { salesforce: { instanceUrl: salesforce.baseUrl, accessToken: salesforce.accessToken } }
+      : {}),
+    ...(marketo
+      ? {
+          marketo: {
+            baseUrl: marketo.baseUrl,
+            clientId: marketo.clientId,
+            clientSecret: marketo.clientSecret,
+          },
+        }
+      : {}),
   };
 }

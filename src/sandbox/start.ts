@@ -4,6 +4,12 @@ import {
   startHubspotSandbox,
 } from "../../connectors/hubspot/sandbox/index.ts";
 import {
+  type MarketoSandboxOptions,
+  marketoSeed,
+  type RunningMarketoSandbox,
+  startMarketoSandbox,
+} from "../../connectors/marketo/sandbox/index.ts";
+import {
   type RunningSalesforceSandbox,
   type SalesforceSandboxOptions,
   startSalesforceSandbox,
@@ -13,23 +19,30 @@ import { hubspotSeed, salesforceSeed, seedPeople } from "./people.ts";
 export interface Sandboxes {
   hubspot?: RunningHubspotSandbox;
   salesforce?: RunningSalesforceSandbox;
+  marketo?: RunningMarketoSandbox;
 }
 
 export interface SandboxPlan {
   hubspot?: HubspotSandboxOptions;
   salesforce?: SalesforceSandboxOptions;
-  /** How many fake people to seed across both simulators. */
+  marketo?: MarketoSandboxOptions;
+  /** How many fake people to seed across the simulators. */
   people: number;
 }
 
 /** Starts the simulators the hub has no credentials for, seeded with the same fake people. */
 export async function startSandboxes(plan: SandboxPlan): Promise<Sandboxes> {
   const people = seedPeople(plan.people);
-  const [hubspot, salesforce] = await Promise.all([
+  const [hubspot, salesforce, marketo] = await Promise.all([
     plan.hubspot ? startHubspotSandbox({ seed: hubspotSeed(people), ...plan.hubspot }) : undefined,
     plan.salesforce
       ? startSalesforceSandbox({ seed: salesforceSeed(people), ...plan.salesforce })
       : undefined,
+    plan.marketo ? startMarketoSandbox({ seed: marketoSeed(people), ...plan.marketo }) : undefined,
   ]);
-  return { ...(hubspot ? { hubspot } : {}), ...(salesforce ? { salesforce } : {}) };
+  return {
+    ...(hubspot ? { hubspot } : {}),
+    ...(salesforce ? { salesforce } : {}),
+    ...(marketo ? { marketo } : {}),
+  };
 }

@@ -47,6 +47,7 @@ describe("npm start with no environment variables", () => {
       throw new Error(`${error.message}\nstdout: ${stdout}\nstderr: ${stderr.slice(0, 2000)}`);
     });
     expect(stdout).toContain("built-in hubspot simulator runs at http://127.0.0.1:4010");
+    expect(stdout).toContain("built-in marketo simulator runs at http://127.0.0.1:4012");
     expect((await fetch("http://127.0.0.1:8787/healthz")).status).toBe(200);
     const auth = { authorization: "Bearer sandbox-admin-token" };
     const contacts = await waitFor(async () => {
@@ -56,7 +57,7 @@ describe("npm start with no environment variables", () => {
         results: { sources: unknown[] }[];
       };
       return (
-        body.results.length > 0 && body.results.every((c) => c.sources.length === 2) && body.results
+        body.results.length > 0 && body.results.every((c) => c.sources.length === 3) && body.results
       );
     }, 30_000);
     expect(contacts.length).toBeGreaterThan(10);

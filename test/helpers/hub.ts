@@ -25,6 +25,9 @@ export async function startTestHub(options: TestHubOptions = {}) {
     TSUNAGU_SANDBOX_PEOPLE: String(options.people ?? 0),
     TSUNAGU_SANDBOX_HUBSPOT_PORT: "0",
     TSUNAGU_SANDBOX_SALESFORCE_PORT: "0",
+    TSUNAGU_SANDBOX_MARKETO_PORT: "0",
+    // Most tests are about two systems; the three-way tests name all three.
+    TSUNAGU_SYSTEMS: "hubspot,salesforce",
     ...options.env,
   });
   const logs: string[] = [];
@@ -34,6 +37,7 @@ export async function startTestHub(options: TestHubOptions = {}) {
     sandbox: {
       hubspot: { webhookRetryBaseMs: 50, ...options.sandbox?.hubspot },
       salesforce: { outboundRetryBaseMs: 50, ...options.sandbox?.salesforce },
+      ...(options.sandbox?.marketo ? { marketo: options.sandbox.marketo } : {}),
     },
   });
   const api = async (path: string, init: RequestInit & { json?: unknown } = {}) => {
@@ -90,6 +94,7 @@ export async function settle(t: TestHub) {
     await Promise.all([
       t.hub.sandboxes.hubspot?.webhooksIdle(),
       t.hub.sandboxes.salesforce?.webhooksIdle(),
+      t.hub.sandboxes.marketo?.webhooksIdle(),
     ]);
     await t.hub.engine.idle();
     const inbox = await t.hub.store.inbox.countByStatus();

@@ -32,6 +32,9 @@ const SandboxView = z
   .object({
     hubspot: z.object({ baseUrl: z.string(), accessToken: z.string() }).optional(),
     salesforce: z.object({ instanceUrl: z.string(), accessToken: z.string() }).optional(),
+    marketo: z
+      .object({ baseUrl: z.string(), clientId: z.string(), clientSecret: z.string() })
+      .optional(),
   })
   .openapi("Sandbox");
 

@@ -4,6 +4,11 @@ import {
   verifyHubspotSignature,
 } from "../../../connectors/hubspot/webhooks.ts";
 import {
+  MARKETO_WEBHOOK_SECRET_HEADER,
+  MarketoWebhookError,
+  parseMarketoWebhook,
+} from "../../../connectors/marketo/webhooks.ts";
+import {
   OutboundMessageError,
   outboundAck,
   parseOutboundMessage,
@@ -15,7 +20,7 @@ import type { AppDeps } from "../deps.ts";
 import { ApiError } from "../problem.ts";
 
 /**
- * Webhook receivers. Both read the raw body once, authenticate it, persist the notices
+ * Webhook receivers. Each reads the raw body once, authenticate it, persist the notices
  * and only then acknowledge: an acknowledged notice is durable (invariant 1). Replays
  * and duplicates are absorbed by the inbox's event key.
  */
@@ -78,6 +83,29 @@ export function registerWebhooks(app: OpenAPIHono, deps: AppDeps) {
       }
       await deps.engine.accept(message.notices);
       return soap(outboundAck(), 200);
+    });
+  }
+
+  const marketo = deps.marketo;
+  if (marketo) {
+    app.post("/webhooks/marketo", async (c) => {
+      let notices: ReturnType<typeof parseMarketoWebhook>;
+      try {
+        notices = parseMarketoWebhook(
+          c.req.raw.headers,
+          await c.req.text(),
+          marketo.webhookSecret,
+          deps.now(),
+        );
+      } catch (error) {
+        if (!(error instanceof MarketoWebhookError)) throw error;
+        deps.logger.warn("marketo webhook rejected", { reason: error.reason });
+        throw error.reason === "unauthorized"
+          ? new ApiError(401, "Unauthorized", error.message, MARKETO_WEBHOOK_SECRET_HEADER)
+          : new ApiError(400, "Bad Request", error.message, "body");
+      }
+      const stored = await deps.engine.accept(notices);
+      return c.json({ received: notices.length, stored }, 200);
     });
   }
 }

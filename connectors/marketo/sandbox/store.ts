@@ -1,0 +1,166 @@
+/**
+ * The lead database. Every create logs a New Lead activity (12) and every real change of a
+ * field logs a Change Data Value activity (13) with New/Old Value, which is what incremental
+ * readers page through. `updatedAt` moves only when a value actually changes. Duplicate
+ * emails are allowed (as in Marketo); email lookups are case-insensitive.
+ */
+import type { ActivityLog } from "./activities.ts";
+import { coerce, type FieldCatalogue, formatDatetime, type StoredValue } from "./fields.ts";
+
+export interface StoredLead {
+  id: number;
+  values: Record<string, StoredValue>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type ChangeSource = "api" | "ui" | "seed";
+
+export interface LeadChange {
+  lead: StoredLead;
+  kind: "created" | "changed";
+  changed: string[];
+  at: number;
+}
+
+export interface Reason {
+  code: string;
+  message: string;
+}
+
+const SOURCE_LABEL: Record<ChangeSource, string> = {
+  api: "Web service API",
+  ui: "Changed by user",
+  seed: "List import",
+};
+
+const NOT_WRITABLE = new Set(["id", "createdAt", "updatedAt"]);
+
+export class LeadStore {
+  private readonly leads = new Map<number, StoredLead>();
+  private nextId = 1;
+  private readonly listeners: Array<(change: LeadChange) => void> = [];
+
+  constructor(
+    readonly fields: FieldCatalogue,
+    private readonly activities: ActivityLog,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  onChange(listener: (change: LeadChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  get(id: number): StoredLead | undefined {
+    return this.leads.get(id);
+  }
+
+  all(): StoredLead[] {
+    return [...this.leads.values()];
+  }
+
+  get size(): number {
+    return this.leads.size;
+  }
+
+  findByEmail(email: string): StoredLead[] {
+    const wanted = email.trim().toLowerCase();
+    return this.all().filter((l) => String(l.values.email ?? "").toLowerCase() === wanted);
+  }
+
+  /** Checks and converts input values; the first problem is the record's skip reason. */
+  validate(
+    input: Record<string, unknown>,
+    lookupField?: string,
+  ): { ok: true; values: Record<string, StoredValue> } | { ok: false; reason: Reason } {
+    const values: Record<string, StoredValue> = {};
+    const refuse = (code: string, message: string) => ({
+      ok: false as const,
+      reason: { code, message },
+    });
+    for (const [name, raw] of Object.entries(input)) {
+      const f = this.fields.get(name);
+      if (!f) return refuse("1006", `Field '${name}' not found`);
+      if (name === lookupField && name === "id") continue;
+      if (NOT_WRITABLE.has(name)) return refuse("1003", `Field '${name}' is not updateable`);
+      const value = coerce(f, raw);
+      if (!value.ok) return refuse("1003", value.message);
+      values[name] = value.value;
+    }
+    return { ok: true, values };
+  }
+
+  create(values: Record<string, StoredValue>, source: ChangeSource, at = this.clock()): StoredLead {
+    const lead: StoredLead = { id: this.nextId++, values: {}, createdAt: at, updatedAt: at };
+    for (const [k, v] of Object.entries(values)) if (v !== null) lead.values[k] = v;
+    lead.values.unsubscribed ??= false;
+    lead.values.emailInvalid ??= false;
+    lead.values.marketingSuspended ??= false;
+    this.leads.set(lead.id, lead);
+    const name = [lead.values.firstName, lead.values.lastName].filter(Boolean).join(" ");
+    this.activities.add({
+      leadId: lead.id,
+      activityDate: at,
+      activityTypeId: 12,
+      primaryAttributeValueId: lead.id,
+      primaryAttributeValue: name || String(lead.values.email ?? lead.id),
+      attributes: [
+        { name: "Source Type", value: source === "api" ? "Web service API" : "New person" },
+        { name: "Created Date", value: formatDatetime(at).slice(0, 10) },
+      ],
+    });
+    if (source !== "seed")
+      this.emit({ lead, kind: "created", changed: Object.keys(lead.values), at });
+    return lead;
+  }
+
+  /** Applies the values; only real changes move updatedAt and log activities. */
+  update(id: number, values: Record<string, StoredValue>, source: ChangeSource): string[] {
+    const lead = this.leads.get(id);
+    if (!lead) return [];
+    const at = this.clock();
+    const changed: string[] = [];
+    for (const [name, value] of Object.entries(values)) {
+      const old = lead.values[name] ?? null;
+      if (old === value) continue;
+      if (value === null) delete lead.values[name];
+      else lead.values[name] = value;
+      changed.push(name);
+      const f = this.fields.get(name)!;
+      this.activities.add({
+        leadId: id,
+        activityDate: at,
+        activityTypeId: 13,
+        primaryAttributeValueId: f.id,
+        primaryAttributeValue: f.displayName,
+        attributes: [
+          { name: "New Value", value },
+          { name: "Old Value", value: old },
+          { name: "Reason", value: SOURCE_LABEL[source] },
+          { name: "Source", value: SOURCE_LABEL[source] },
+        ],
+      });
+    }
+    if (changed.length > 0) {
+      lead.updatedAt = at;
+      this.emit({ lead, kind: "changed", changed, at });
+    }
+    return changed;
+  }
+
+  private emit(change: LeadChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+}
+
+/** The lead as the API shows it: id plus the requested fields, absent values as null. */
+export function presentLead(lead: StoredLead, fields: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { id: lead.id };
+  for (const name of fields) {
+    if (name === "id") continue;
+    if (name === "createdAt") out.createdAt = formatDatetime(lead.createdAt);
+    else if (name === "updatedAt") out.updatedAt = formatDatetime(lead.updatedAt);
+    else out[name] = lead.values[name] ?? null;
+  }
+  return out;
+}
