@@ -2,7 +2,7 @@ import { attributesOf, type CanonicalValues, type Contact } from "./contact.ts";
 import { ruleKey } from "./matching/blocking.ts";
 import { type PreparedRecord, prepareRecord } from "./matching/compare.ts";
 import type { MatchingConfig } from "./matching/config.ts";
-import { normalizeEmail, normalizeName, normalizePhone } from "./matching/normalize.ts";
+import { formalName, normalizeEmail, normalizeName, normalizePhone } from "./matching/normalize.ts";
 
 /** A row of `match_keys`: deterministic identity keys (`email`, `phone`) and blocking keys (`block:<rule>`). */
 export interface MatchKey {
@@ -17,8 +17,9 @@ export const keyString = (key: MatchKey) => `${key.kind}\u0000${key.value}`;
  *
  * - Deterministic keys join a record to a person outright: the email normalized with the
  *   provider rules (case, whitespace, Gmail dots and `+tags`), and the phone in E.164
- *   together with the last name. A phone alone is not an identity (a switchboard number is
- *   shared by a whole office); phone plus surname is.
+ *   together with the surname and first initial. A phone alone is not an identity (a
+ *   switchboard number is shared by an office), nor is phone and surname (a household's
+ *   landline is shared by a family).
  * - Blocking keys only nominate candidates for the probabilistic matcher.
  */
 export interface Identity {
@@ -39,6 +40,14 @@ export function matchFields(values: CanonicalValues): Record<string, string | nu
   return fields;
 }
 
+/** Surname and first initial (of the formal name: Bill and William agree). */
+function personName(values: CanonicalValues): string | null {
+  const text = (v: unknown) => normalizeName(typeof v === "string" ? v : null);
+  const last = text(values.lastName);
+  const first = text(values.firstName);
+  return last && first ? `${last} ${formalName(first).charAt(0)}` : null;
+}
+
 export function createIdentity(config: MatchingConfig): Identity {
   const { providers } = config.email;
   const country = config.phone.defaultCountry;
@@ -49,12 +58,12 @@ export function createIdentity(config: MatchingConfig): Identity {
     const out: MatchKey[] = [];
     const email = emailKey(values.email);
     if (email) out.push({ kind: "email", value: email });
-    const last = normalizeName(typeof values.lastName === "string" ? values.lastName : null);
-    if (!last) return out;
+    const name = personName(values);
+    if (!name) return out;
     for (const field of ["mobilePhone", "phone"] as const) {
       const raw = values[field];
       const phone = typeof raw === "string" ? normalizePhone(raw, country) : null;
-      if (phone?.startsWith("+")) out.push({ kind: "phone", value: `${phone} ${last}` });
+      if (phone?.startsWith("+")) out.push({ kind: "phone", value: `${phone} ${name}` });
     }
     return out;
   }

@@ -24,11 +24,7 @@ export function buildMappingSet(
   files: ReadonlyArray<{ file: string; json: unknown }>,
   targets: readonly TargetChoice[],
 ): MappingSet {
-  const systems = targets.map((t) => t.system);
-  const parsed = files.map(({ file, json }) => ({
-    file,
-    mapping: parseMapping(file, json, systems),
-  }));
+  const parsed = files.map(({ file, json }) => ({ file, mapping: parseMapping(file, json) }));
   const byKey = new Map<string, Mapping>();
   for (const { file, mapping } of parsed) {
     const key = `${mapping.system}/${mapping.object}`;

@@ -52,7 +52,8 @@ export const MappingFileSchema = z.strictObject({
   object: z.string().min(1),
   fields: z.array(FieldMappingSchema).min(1),
 });
-export type Mapping = z.infer<typeof MappingFileSchema>;
+/** A mapping in force: a system's file, or a CSV import source's (src/import) with system `csv:<name>`. */
+export type Mapping = Omit<z.infer<typeof MappingFileSchema>, "system"> & { system: SystemName };
 
 export class MappingError extends Error {
   override name = "MappingError";
@@ -65,14 +66,17 @@ export function canonicalFieldsOf(field: {
 }
 
 /** Validates one mapping file's parsed JSON; errors name the file and the field path. */
-export function parseMapping(file: string, json: unknown, systems: readonly SystemName[]): Mapping {
+/** Systems a mapping or a field rule may name, connected or not. */
+const KNOWN_SYSTEMS: readonly string[] = MappingFileSchema.shape.system.options;
+
+export function parseMapping(file: string, json: unknown): Mapping {
   const mapping = parseConfigFile(MappingFileSchema, file, json);
   mapping.fields.forEach((field, index) => {
     const system = field.rule?.match(/^(?:prefer_([a-z]+)_unless_blank|always_([a-z]+))$/);
     const named = system?.[1] ?? system?.[2];
-    if (named && !systems.includes(named as SystemName)) {
+    if (named && !KNOWN_SYSTEMS.includes(named)) {
       throw new MappingError(
-        `${file}: fields[${index}].rule: unknown system "${named}" (known: ${systems.join(", ")})`,
+        `${file}: fields[${index}].rule: unknown system "${named}" (known: ${KNOWN_SYSTEMS.join(", ")})`,
       );
     }
   });

@@ -1,9 +1,9 @@
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import type { SystemName } from "../../connectors/contract.ts";
 import type { SalesforceCredentials } from "../../connectors/salesforce/index.ts";
 
-const SYSTEMS: SystemName[] = ["hubspot", "salesforce", "marketo"];
+const SYSTEMS = ["hubspot", "salesforce", "marketo"] as const;
+type ApiSystem = (typeof SYSTEMS)[number];
 
 /** The mappings shipped with the hub, wherever it is started from. */
 const SHIPPED_MAPPINGS = fileURLToPath(new URL("../../mappings", import.meta.url));
@@ -52,7 +52,8 @@ const EnvSchema = z.object({
   MARKETO_CLIENT_ID: optional,
   MARKETO_CLIENT_SECRET: optional,
   MARKETO_WEBHOOK_SECRET: optional,
-  MARKETO_REQUESTS_PER_20S: z.coerce.number().int().min(1).max(100).default(100),
+  MARKETO_REQUESTS_PER_WINDOW: z.coerce.number().int().min(1).default(100),
+  MARKETO_RATE_WINDOW_MS: z.coerce.number().int().min(100).default(20_000),
   MARKETO_CONCURRENCY: z.coerce.number().int().min(1).max(10).default(10),
 });
 
@@ -72,7 +73,8 @@ export interface MarketoSettings {
   clientSecret: string;
   /** Shared secret Marketo's webhooks send in X-Tsunagu-Webhook-Secret. */
   webhookSecret: string;
-  requestsPer20s: number;
+  /** Marketo's published limit: 100 calls per 20 s per instance. */
+  rateLimit: { requests: number; perMs: number };
   concurrency: number;
 }
 export interface SalesforceSettings {
@@ -98,7 +100,7 @@ export interface HubConfig {
   salesforce: SalesforceSettings | null;
   marketo: MarketoSettings | null;
   /** The systems the hub syncs; those without credentials run as local simulators. */
-  systems: SystemName[];
+  systems: ApiSystem[];
   sandbox: { people: number; hubspotPort: number; salesforcePort: number; marketoPort: number };
   salesforceTargetObject: "Lead" | "Contact";
 }
@@ -197,7 +199,7 @@ function marketoSettings(env: Env): MarketoSettings {
     clientId: env.MARKETO_CLIENT_ID!,
     clientSecret: env.MARKETO_CLIENT_SECRET!,
     webhookSecret: env.MARKETO_WEBHOOK_SECRET!,
-    requestsPer20s: env.MARKETO_REQUESTS_PER_20S,
+    rateLimit: { requests: env.MARKETO_REQUESTS_PER_WINDOW, perMs: env.MARKETO_RATE_WINDOW_MS },
     concurrency: env.MARKETO_CONCURRENCY,
   };
 }

@@ -52,7 +52,7 @@ export interface HubOptions {
 export async function startHub(config: HubConfig, options: HubOptions = {}): Promise<Hub> {
   const logger = options.logger ?? createLogger();
   const systems = config.systems;
-  const enabled = (system: SystemName) => systems.includes(system);
+  const enabled = (system: HubConfig["systems"][number]) => systems.includes(system);
   const mappings = buildMappingSet(
     readMappingFiles(config.mappingsDir, systems),
     (
@@ -71,7 +71,8 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
   const { db, close: closeDb } = openSqlite(config.dbPath);
   const store = createStore(db, identity);
 
-  const simulate = (system: SystemName) => enabled(system) && config[system] === null;
+  const simulate = (system: HubConfig["systems"][number]) =>
+    enabled(system) && config[system] === null;
   const sandboxes = await startSandboxes({
     people: config.sandbox.people,
     ...(simulate("hubspot")
@@ -134,8 +135,8 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
         fields: sourceFieldsToRead(mappings.get("marketo", "lead")!),
         // Marketo's limits are shared by every integration on the instance: keep 10 % back.
         rateLimit: {
-          requests: Math.max(1, Math.floor(marketo.requestsPer20s * 0.9)),
-          perMs: 20_000,
+          requests: Math.max(1, Math.floor(marketo.rateLimit.requests * 0.9)),
+          perMs: marketo.rateLimit.perMs,
           concurrency: Math.max(1, marketo.concurrency - 2),
         },
       }),
@@ -267,7 +268,7 @@ function sandboxSettings(config: HubConfig, sandboxes: Sandboxes) {
           clientId: mk!.clientId,
           clientSecret: mk!.clientSecret,
           webhookSecret: mk!.webhookSecret,
-          requestsPer20s: 100,
+          rateLimit: { requests: 100, perMs: 20_000 },
           concurrency: 10,
         })
       : null,

@@ -80,7 +80,7 @@ async function publish(
     const rescored = await rescoreTouched({ ...deps, scoring: deps.scoring }, ws);
     if (rescored > 0) counts.rescored = (counts.rescored ?? 0) + rescored;
   }
-  let writes = await planTouched(deps, ws);
+  let { writes, held } = await planTouched(deps, ws);
   if (writes.length > 0) {
     // Read the targets just before writing: a concurrent edit there must win if newer,
     // and an existing record with the same email must be linked, not duplicated.
@@ -92,8 +92,9 @@ async function publish(
       ),
     );
     applyAll(deps, ws, fresh);
-    writes = await planTouched(deps, ws);
+    ({ writes, held } = await planTouched(deps, ws));
   }
+  if (held > 0) counts["held.create"] = (counts["held.create"] ?? 0) + held;
   for (const write of writes) {
     const key = `${write.system}.${write.externalId ? "update" : "create"}`;
     counts[key] = (counts[key] ?? 0) + 1;
@@ -137,14 +138,17 @@ function applyAll(deps: PipelineDeps, ws: WorkingSet, records: SourceRecord[]): 
  * Writes for the touched people. Someone in a pair awaiting review is not created in
  * other systems yet: if the reviewer merges, that copy would be a duplicate there.
  */
-async function planTouched(deps: PipelineDeps, ws: WorkingSet): Promise<PlannedWrite[]> {
+async function planTouched(
+  deps: PipelineDeps,
+  ws: WorkingSet,
+): Promise<{ writes: PlannedWrite[]; held: number }> {
   const targets = deps.mappings.targets.filter((t) => deps.connectors.has(t.system));
-  const held = await deps.store.duplicates.pendingAmong([...ws.touched]);
-  return [...ws.touched].flatMap((id) =>
-    planContact(ws.contacts.get(id)!, targets, deps.mappings.rules).filter(
-      (w) => w.externalId !== undefined || !held.has(id),
-    ),
+  const pending = await deps.store.duplicates.pendingAmong([...ws.touched]);
+  const planned = [...ws.touched].flatMap((id) =>
+    planContact(ws.contacts.get(id)!, targets, deps.mappings.rules),
   );
+  const writes = planned.filter((w) => w.externalId !== undefined || !pending.has(w.contactId));
+  return { writes, held: planned.length - writes.length };
 }
 
 async function refreshTargets(

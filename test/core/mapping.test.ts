@@ -56,17 +56,11 @@ describe("mapping engine", () => {
   });
 
   it("splits and joins a full name held in one source field", () => {
-    const mapping = parseMapping(
-      "x.json",
-      {
-        system: "hubspot",
-        object: "contact",
-        fields: [
-          { canonical: ["firstName", "lastName"], source: "name", join: { separator: " " } },
-        ],
-      },
-      ["hubspot"],
-    );
+    const mapping = parseMapping("x.json", {
+      system: "hubspot",
+      object: "contact",
+      fields: [{ canonical: ["firstName", "lastName"], source: "name", join: { separator: " " } }],
+    });
     expect(mapIn(mapping, { name: "Mary Ann Smith" })).toEqual({
       firstName: "Mary Ann",
       lastName: "Smith",
@@ -77,17 +71,13 @@ describe("mapping engine", () => {
   });
 
   it("converts dates to ISO calendar dates and back to the system's format", () => {
-    const mapping = parseMapping(
-      "x.json",
-      {
-        system: "hubspot",
-        object: "contact",
-        fields: [
-          { canonical: "birthDate", source: "dob", transforms: [{ date: { out: "epoch-ms" } }] },
-        ],
-      },
-      ["hubspot"],
-    );
+    const mapping = parseMapping("x.json", {
+      system: "hubspot",
+      object: "contact",
+      fields: [
+        { canonical: "birthDate", source: "dob", transforms: [{ date: { out: "epoch-ms" } }] },
+      ],
+    });
     expect(mapIn(mapping, { dob: "1815-12-10T00:00:00Z" }).birthDate).toBe("1815-12-10");
     expect(mapIn(mapping, { dob: "1700000000000" }).birthDate).toBe("2023-11-14");
     expect(mapOut(mapping, { birthDate: "2023-11-14" }, { create: false })).toEqual({
@@ -105,30 +95,29 @@ describe("mapping validation at startup", () => {
 
   it("names the file and the field path of an unknown canonical field", () => {
     expect(() =>
-      parseMapping(
-        "mappings/hubspot.contact.json",
-        { ...base, fields: [{ canonical: "emial", source: "email" }] },
-        ["hubspot"],
-      ),
+      parseMapping("mappings/hubspot.contact.json", {
+        ...base,
+        fields: [{ canonical: "emial", source: "email" }],
+      }),
     ).toThrow(/^mappings\/hubspot\.contact\.json: fields\[0\]\.canonical: /);
   });
 
   it("names a bad transform and a rule for an unknown system", () => {
     expect(() =>
-      parseMapping(
-        "m.json",
-        { ...base, fields: [{ canonical: "email", source: "email", transforms: ["shout"] }] },
-        ["hubspot"],
-      ),
+      parseMapping("m.json", {
+        ...base,
+        fields: [{ canonical: "email", source: "email", transforms: ["shout"] }],
+      }),
     ).toThrow(/m\.json: fields\[0\]\.transforms\[0\]/);
     expect(() =>
-      parseMapping(
-        "m.json",
-        { ...base, fields: [{ canonical: "email", source: "email", rule: "always_pipedrive" }] },
-        ["hubspot"],
-      ),
+      parseMapping("m.json", {
+        ...base,
+        fields: [{ canonical: "email", source: "email", rule: "always_pipedrive" }],
+      }),
     ).toThrow(
-      new MappingError('m.json: fields[0].rule: unknown system "pipedrive" (known: hubspot)'),
+      new MappingError(
+        'm.json: fields[0].rule: unknown system "pipedrive" (known: hubspot, salesforce, marketo)',
+      ),
     );
   });
 
