@@ -69,8 +69,28 @@ export function consentQueries(db: Db) {
   };
 }
 
+interface EngagementSqlRow {
+  key: string;
+  system: string;
+  type: string;
+  occurredAt: number;
+  title: string | null;
+  detail: string;
+}
+
 export function engagementQueries(db: Db) {
+  // Scoring reads every touched person's events: one prepared statement, not a built query each.
+  const newest = db.$client.prepare<[string, number], EngagementSqlRow>(
+    `select key, system, type, occurred_at as occurredAt, title, detail from engagement_events
+     where contact_id = ? order by occurred_at desc limit ?`,
+  );
   return {
+    /** A person's newest events, for scoring. */
+    async newest(contactId: string, limit: number): Promise<Omit<EngagementRow, "contactId">[]> {
+      return newest
+        .all(contactId, limit)
+        .map((row) => ({ ...row, detail: JSON.parse(row.detail) as EngagementRow["detail"] }));
+    },
     /** Stores events once per key; re-reads and replays add nothing. */
     async add(rows: EngagementRow[]): Promise<number> {
       if (rows.length === 0) return 0;

@@ -29,6 +29,7 @@ const SAVE_SQL = {
     observed = excluded.observed, consent = excluded.consent, last_synced_at = excluded.last_synced_at`,
   dropKeys: "delete from match_keys where contact_id = ?",
   key: "insert or ignore into match_keys (kind, value, contact_id) values (?, ?, ?)",
+  holders: "select contact_id from match_keys where kind = ? and value = ? limit ?",
 };
 
 export function contactQueries(db: Db, identity: Identity) {
@@ -149,13 +150,10 @@ export function contactQueries(db: Db, identity: Identity) {
     async candidateIds(keys: MatchKey[], maxBlock: number): Promise<Set<string>> {
       const ids = new Set<string>();
       for (const key of keys) {
-        const rows = db
-          .select({ contactId: matchKeys.contactId })
-          .from(matchKeys)
-          .where(and(eq(matchKeys.kind, key.kind), eq(matchKeys.value, key.value)))
-          .limit(maxBlock + 1)
-          .all();
-        if (rows.length <= maxBlock) for (const row of rows) ids.add(row.contactId);
+        const rows = statements.holders.all(key.kind, key.value, maxBlock + 1) as {
+          contact_id: string;
+        }[];
+        if (rows.length <= maxBlock) for (const row of rows) ids.add(row.contact_id);
       }
       return ids;
     },

@@ -34,7 +34,7 @@ export const shareASystem = (a: Contact, b: Contact) =>
 /**
  * Probabilistic identity resolution for the people a batch touched. The Fellegi-Sunter
  * model is fitted on everyone in the store (u by sampling, m and the prior by EM, as the
- * config says) and refitted when the population has grown by a fifth. Candidates come
+ * config says) and refitted when the population has doubled. Candidates come
  * from the blocking keys saved with each person, so one record costs a few indexed
  * lookups, never a pass over the store.
  */
@@ -44,7 +44,7 @@ export function createMatcher() {
 
   async function scorer(deps: MatcherDeps) {
     const population = await deps.store.contacts.count();
-    if (fitted && population <= fitted.population * 1.2 + 10) return fitted.score;
+    if (fitted && population < fitted.population * 2 + 50) return fitted.score;
     const records: MatchRecord[] = [];
     for (let after: string | undefined; ; ) {
       const page = await deps.store.contacts.list(1000, after);

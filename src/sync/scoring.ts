@@ -6,7 +6,7 @@ import type { Store } from "../store/index.ts";
 
 /** A person's stored engagement as scoring reads it (the newest 1,000 events; older ones have decayed). */
 export async function engagementOf(store: Store, contactId: string): Promise<EngagementEvent[]> {
-  const rows = await store.engagement.list(contactId, 1000);
+  const rows = await store.engagement.newest(contactId, 1000);
   return rows.map((r) => ({
     key: r.key,
     system: r.system as EngagementEvent["system"],
