@@ -5,7 +5,11 @@
  * translates them to canonical fields.
  */
 
-export type SystemName = "hubspot" | "salesforce" | "marketo";
+/** Systems the hub connects to: each has a connector and can be a sync target. */
+export type ConnectedSystem = "hubspot" | "salesforce" | "marketo";
+/** A CSV import source, `csv:<mapping>` (e.g. "csv:febrl"): read-only, never a sync target. */
+export type CsvSystem = `csv:${string}`;
+export type SystemName = ConnectedSystem | CsvSystem;
 
 export type FieldValue = string | number | boolean | null;
 export type SourceFields = Record<string, FieldValue>;
@@ -201,4 +205,13 @@ export interface EngagementCapable {
 export interface ErasureCapable {
   /** Deletes the person for good (HubSpot gdpr-delete, Salesforce delete). Absent records count as erased. */
   erase(refs: RecordRef[]): Promise<WriteResult[]>;
+}
+
+/** Merges done inside the system (Salesforce merged Leads/Contacts), read back as notices. */
+export interface MergeCapable {
+  /**
+   * `merge` notices (externalId = the surviving record, `detail.mergedObjectIds` = survivor
+   * and merged-away ids) for merges after the cursor, and the cursor to pass next time.
+   */
+  pullMerges(cursor: string | null): Promise<{ notices: ChangeNotice[]; cursor: string }>;
 }

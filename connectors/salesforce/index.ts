@@ -3,7 +3,13 @@
  * (opt-out boxes, ContactPointTypeConsent), engagement (Tasks, Events, campaign responses;
  * Tasks written back) and erasure.
  */
-import type { Connector, ConsentCapable, EngagementCapable, ErasureCapable } from "../contract.ts";
+import type {
+  Connector,
+  ConsentCapable,
+  EngagementCapable,
+  ErasureCapable,
+  MergeCapable,
+} from "../contract.ts";
 import {
   createSalesforceClient,
   type SalesforceClient,
@@ -15,6 +21,7 @@ import { writeConsent } from "./consent-write.ts";
 import { fetchByIds, findByEmails, pullChanges, write } from "./contacts.ts";
 import { pullEngagement, type SalesforceActivityOptions, writeActivities } from "./engagement.ts";
 import { erase } from "./erasure.ts";
+import { pullMerges } from "./merges.ts";
 
 export type SalesforceObject = "Lead" | "Contact";
 
@@ -49,7 +56,8 @@ export interface SalesforceConnector
   extends Connector,
     ConsentCapable,
     EngagementCapable,
-    ErasureCapable {
+    ErasureCapable,
+    MergeCapable {
   readonly client: SalesforceClient;
   writeActivities: NonNullable<EngagementCapable["writeActivities"]>;
 }
@@ -81,6 +89,7 @@ export function createSalesforceConnector(config: SalesforceConnectorConfig): Sa
       pullEngagement(client, activities.keyField, cursor, options),
     writeActivities: (ops) => writeActivities(client, activities, ops),
     erase: (refs) => erase(client, purposes.length > 0, refs),
+    pullMerges: (cursor) => pullMerges(client, config.objects, cursor),
     pullChanges(object, cursor, options) {
       assertObject(object);
       return pullChanges(client, config, object, cursor, options);

@@ -34,7 +34,7 @@ export async function queryAll(
 export async function* queryPages(
   client: SalesforceClient,
   soql: string,
-  options: { headers?: Record<string, string>; signal?: AbortSignal } = {},
+  options: { headers?: Record<string, string>; signal?: AbortSignal; scanAll?: boolean } = {},
 ): AsyncGenerator<SalesforceQueryResult> {
   const headers = options.headers ?? {};
   let next: string | undefined;
@@ -46,7 +46,7 @@ export async function* queryPages(
     const raw = await client.call(async (conn) =>
       locator
         ? await conn.queryMore(locator, { headers } as QueryOptions)
-        : await conn.query(soql, { headers }),
+        : await conn.query(soql, { headers, scanAll: options.scanAll === true }),
     );
     first = false;
     const page = SalesforceQueryResult.parse(raw);

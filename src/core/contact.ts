@@ -110,6 +110,14 @@ export interface StoredScore {
   };
   computedAt: number;
   published: PublishedScore | null;
+  /** Recency/frequency/monetary quintiles among buyers, from the last rescore job (buyers only). */
+  rfm?: {
+    recencyDays: number;
+    frequency: number;
+    monetary: number;
+    code: string;
+    segment: string;
+  } | null;
 }
 
 export interface Contact {

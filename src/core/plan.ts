@@ -51,13 +51,21 @@ export function planContact(
       if (create) writes.push(create);
       continue;
     }
+    // Several records of one person in one system (a merge in the hub, not yet in the
+    // system) keep their own emails: the system may refuse a second record with the same.
+    const own = links.length > 1 ? withoutEmail(attributes) : attributes;
     for (const link of links) {
       const mapping = target.mappings[link.object];
-      const update = mapping && planUpdate(contact, link, mapping, attributes);
+      const update = mapping && planUpdate(contact, link, mapping, own);
       if (update) writes.push(update);
     }
   }
   return writes;
+}
+
+function withoutEmail(values: CanonicalValues): CanonicalValues {
+  const { email: _email, ...rest } = values;
+  return rest;
 }
 
 /** Golden values and the published score that may be written out (a `none` rule keeps a field in the hub only). */

@@ -14,6 +14,7 @@ import { registerDeadLetters } from "./routes/dead-letters.ts";
 import { registerDuplicates } from "./routes/duplicates.ts";
 import { registerEngagement } from "./routes/engagement.ts";
 import { registerErasures } from "./routes/erasures.ts";
+import { registerImports } from "./routes/imports.ts";
 import { registerMerges } from "./routes/merges.ts";
 import { registerRescore } from "./routes/rescore.ts";
 import { registerRuns } from "./routes/runs.ts";
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps, connected: () => SystemName[]) {
   app.use("/v1/*", requireAdminToken(deps.adminToken));
   registerRuns(app, deps);
   registerBackfills(app, deps, connected);
+  registerImports(app, deps);
   registerContacts(app, deps);
   registerConsent(app, deps);
   registerEngagement(app, deps);

@@ -1,5 +1,6 @@
 import type { ConsentConfig } from "../core/consent-config.ts";
 import type { ScoringRules } from "../core/scoring/rules.ts";
+import type { Imports } from "../import/index.ts";
 import type { Logger } from "../logger.ts";
 import type { Store } from "../store/index.ts";
 import type { Engine } from "../sync/engine.ts";
@@ -22,5 +23,7 @@ export interface AppDeps {
   hubspot?: { clientSecret: string; publicUrl?: string };
   salesforce?: { organizationId: string };
   marketo?: { webhookSecret: string };
+  /** CSV imports (mappings by name, upload folder); without it /v1/imports answers 503. */
+  imports?: Imports;
   sandbox?: () => SandboxInfo | undefined;
 }

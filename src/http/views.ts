@@ -224,6 +224,17 @@ export const ScoreView = z
     lifecycleStage: z.string(),
     reasons: z.array(z.object({ rule: z.string(), points: z.number() })),
     summary: z.string(),
+    /** RFM segment among buyers, as of the last rescore job; null for people without purchases. */
+    rfm: z
+      .object({
+        recencyDays: z.number(),
+        frequency: z.number(),
+        monetary: z.number(),
+        code: z.string(),
+        segment: z.string(),
+      })
+      .nullable()
+      .optional(),
   })
   .openapi("Score");
 

@@ -13,6 +13,7 @@ import { buildMappingSet, type MappingSet } from "../core/mapping-set.ts";
 import { rulesFingerprint } from "../core/scoring/rules.ts";
 import { createApp } from "../http/app.ts";
 import type { SandboxInfo } from "../http/deps.ts";
+import { createImports } from "../import/index.ts";
 import { createLogger, type Logger } from "../logger.ts";
 import { type Sandboxes, type SandboxPlan, startSandboxes } from "../sandbox/start.ts";
 import { createStore, type Store } from "../store/index.ts";
@@ -68,6 +69,7 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
   const scoring = readScoringRules(config.mappingsDir);
   const identity = createIdentity(readMatchingConfig(config.mappingsDir));
   const consentOptions = connectorConsentOptions(consent);
+  const imports = createImports(config, mappings);
   const { db, close: closeDb } = openSqlite(config.dbPath);
   const store = createStore(db, identity);
 
@@ -146,7 +148,7 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
   const engine = createEngine({
     store,
     connectors,
-    mappings,
+    mappings: imports.mappings,
     consentSlots: consentSlots(consent),
     engagement,
     identity,
@@ -178,6 +180,7 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
         : {}),
       ...(settings.marketo ? { marketo: { webhookSecret: settings.marketo.webhookSecret } } : {}),
       sandbox: () => sandboxInfo(sandboxes),
+      imports,
     },
     () => [...connectors.keys()],
   );

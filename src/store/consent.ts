@@ -85,6 +85,10 @@ export function engagementQueries(db: Db) {
      where contact_id = ? order by occurred_at desc limit ?`,
   );
   return {
+    /** Every purchase event (RFM is computed over all buyers at once). */
+    async purchases(): Promise<EngagementRow[]> {
+      return db.select().from(engagementEvents).where(eq(engagementEvents.type, "purchase")).all();
+    },
     /** A person's newest events, for scoring. */
     async newest(contactId: string, limit: number): Promise<Omit<EngagementRow, "contactId">[]> {
       return newest

@@ -21,12 +21,15 @@ const matchRecordOf = (contact: Contact): MatchRecord => ({
   fields: matchFields(attributesOf(contact.golden)),
 });
 
-const systemsOf = (contact: Contact) => new Set(contact.links.map((l) => l.system));
+/** Systems that keep one record per person; an imported file says nothing of the kind. */
+const systemsOf = (contact: Contact) =>
+  new Set(contact.links.map((l) => l.system).filter((system) => !system.startsWith("csv:")));
 
 /**
  * Two people who each already have a record in the same system are, as far as that system
  * knows, two people; merging them automatically would have the hub write one golden record
- * over both. Such pairs go to review instead, where a person can say otherwise.
+ * over both. Such pairs go to review instead, where a person can say otherwise. Rows of an
+ * imported file are not such a statement: a file with a person twice is what dedup is for.
  */
 export const shareASystem = (a: Contact, b: Contact) =>
   [...systemsOf(a)].some((system) => systemsOf(b).has(system));
@@ -34,26 +37,39 @@ export const shareASystem = (a: Contact, b: Contact) =>
 /**
  * Probabilistic identity resolution for the people a batch touched. The Fellegi-Sunter
  * model is fitted on everyone in the store (u by sampling, m and the prior by EM, as the
- * config says) and refitted when the population has doubled. Candidates come
+ * config says) and refitted as the population grows (`outgrown`). Candidates come
  * from the blocking keys saved with each person, so one record costs a few indexed
  * lookups, never a pass over the store.
  */
+/**
+ * Whether a model fitted on `fitted` people should be refitted for `now`: small populations
+ * change character quickly and refit cheaply (growth by a fifth); from 2,000 people on, a
+ * fit costs seconds (u is sampled from 50,000 pairs), so only a doubling triggers one.
+ */
+const outgrown = (fitted: number, now: number) =>
+  now >= (fitted < 2000 ? fitted * 1.2 + 10 : fitted * 2);
+
 export function createMatcher() {
   let fitted: { score: (a: MatchRecord, b: MatchRecord) => Scored; population: number } | null =
     null;
 
-  async function scorer(deps: MatcherDeps) {
-    const population = await deps.store.contacts.count();
-    if (fitted && population < fitted.population * 2 + 50) return fitted.score;
-    const records: MatchRecord[] = [];
+  /** The model, refitted on everyone stored plus the batch's people when the population has outgrown it. */
+  async function scorer(deps: MatcherDeps, batch: readonly Contact[]) {
+    const stored = await deps.store.contacts.count();
+    if (fitted && !outgrown(fitted.population, stored + batch.length)) return fitted.score;
+    const records = new Map<string, MatchRecord>();
     for (let after: string | undefined; ; ) {
       const page = await deps.store.contacts.list(1000, after);
       if (page.length === 0) break;
-      for (const contact of page) records.push(matchRecordOf(contact));
+      for (const contact of page) records.set(contact.id, matchRecordOf(contact));
       after = page.at(-1)!.id;
     }
-    const result = matchRecords(records, deps.identity.config, { includeDistinct: false });
-    fitted = { score: result.scorePair, population };
+    // The batch counts too: a first import of a file is matched on a model of that file.
+    for (const contact of batch) records.set(contact.id, matchRecordOf(contact));
+    const result = matchRecords([...records.values()], deps.identity.config, {
+      includeDistinct: false,
+    });
+    fitted = { score: result.scorePair, population: records.size };
     return fitted.score;
   }
 
@@ -87,7 +103,10 @@ export function createMatcher() {
     options: { dryRun?: boolean } = {},
   ): Promise<BatchCounts> {
     const counts: BatchCounts = {};
-    const score = await scorer(deps);
+    const score = await scorer(
+      deps,
+      [...ws.touched].map((id) => ws.contacts.get(id)!),
+    );
     const { thresholds } = deps.identity.config;
     const blockingKeys = new Map<string, MatchKey[]>();
     const batch = new Map<string, Set<string>>();
@@ -132,11 +151,7 @@ export function createMatcher() {
     return counts;
   }
 
-  return {
-    resolveTouched,
-    scorePeople: async (deps: MatcherDeps, a: Contact, b: Contact) =>
-      (await scorer(deps))(matchRecordOf(a), matchRecordOf(b)),
-  };
+  return { resolveTouched };
 }
 
 export type Matcher = ReturnType<typeof createMatcher>;

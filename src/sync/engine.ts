@@ -20,6 +20,7 @@ import {
   syncRecords,
   unlinkRecords,
 } from "./pipeline.ts";
+import { rfmOfBuyers } from "./scoring.ts";
 import { createSerial } from "./serial.ts";
 
 export interface EngineDeps extends PipelineDeps {
@@ -58,9 +59,18 @@ export function createEngine(deps: EngineDeps) {
   const jobs = createJobRunner({
     ...deps,
     syncBatch: (records, o) => syncBatch(records, o),
-    publishPeople: (ids) => serial(() => publishPeople(deps, ids)),
+    publishPeople: (ids, rfm) => serial(() => publishPeople(deps, ids, rfm)),
+    rfmOfBuyers: () => rfmOfBuyers(deps.store, deps.now()),
+    accept: (notices) => accept(notices),
     syncEngagement: (events, o) => serial(() => syncEngagement(deps, events, o)),
   });
+
+  /** Durably records notices (the webhook is acknowledged only after this), then drains. */
+  async function accept(notices: ChangeNotice[]): Promise<number> {
+    const inserted = await deps.store.inbox.enqueue(notices, deps.now());
+    if (inserted > 0) void kick();
+    return inserted;
+  }
 
   let draining: Promise<void> | null = null;
   let again = false;
@@ -89,12 +99,7 @@ export function createEngine(deps: EngineDeps) {
   return {
     jobs,
     kick,
-    /** Durably records notices (the webhook is acknowledged only after this), then drains. */
-    async accept(notices: ChangeNotice[]): Promise<number> {
-      const inserted = await deps.store.inbox.enqueue(notices, deps.now());
-      if (inserted > 0) void kick();
-      return inserted;
-    },
+    accept,
     erase,
     merge: (winnerId: string, loserId: string, reason: string, evidence?: unknown) =>
       serial(() => mergePeople(deps, winnerId, loserId, reason, evidence)),

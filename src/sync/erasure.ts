@@ -51,14 +51,29 @@ export async function startErasure(
   const salt = await saltOf(deps.store);
   const now = deps.now();
   const targets: ErasureTarget[] = await Promise.all(
-    contact.links.map(async (link) => ({
-      system: link.system,
-      object: link.object,
-      externalId: link.externalId,
-      externalIdHash: await hash(salt, linkId(link)),
-      status: "pending" as const,
-      attempts: 0,
-    })),
+    contact.links.map(async (link) => {
+      const externalIdHash = await hash(salt, linkId(link));
+      // An imported CSV row lives on only in the hub (the upload is deleted when its job
+      // ends): deleting the hub's copy erases it; the tombstone keeps a re-import out.
+      if (link.system.startsWith("csv:"))
+        return {
+          system: link.system,
+          object: link.object,
+          externalId: null,
+          externalIdHash,
+          status: "erased" as const,
+          attempts: 0,
+          confirmedAt: now,
+        };
+      return {
+        system: link.system,
+        object: link.object,
+        externalId: link.externalId,
+        externalIdHash,
+        status: "pending" as const,
+        attempts: 0,
+      };
+    }),
   );
   const hashes = [
     ...targets.map((t) => t.externalIdHash),

@@ -1,18 +1,29 @@
 import type {
+  ChangeNotice,
   ChangePage,
   Connector,
   EngagementCapable,
   EngagementEvent,
   EngagementPage,
+  MergeCapable,
   SourceRecord,
   SystemName,
 } from "../../connectors/contract.ts";
+import type { MappingSet } from "../core/mapping-set.ts";
+import type { RfmScore } from "../core/scoring/rfm.ts";
+import {
+  type ImportParams,
+  importEnded,
+  importPages,
+  keepRowErrors,
+  type RowError,
+} from "../import/job.ts";
 import { describeError, type Logger } from "../logger.ts";
 import type { Store } from "../store/index.ts";
 import type { JobRow } from "../store/jobs.ts";
 import type { BatchCounts, BatchOptions } from "./pipeline.ts";
 
-export type JobKind = "run" | "backfill" | "rescore";
+export type JobKind = "run" | "backfill" | "rescore" | "import";
 
 export interface RunParams {
   until: number;
@@ -42,12 +53,18 @@ export interface JobRunnerDeps {
   store: Store;
   connectors: ReadonlyMap<
     SystemName,
-    Pick<Connector, "objects" | "pullChanges"> & Partial<EngagementCapable>
+    Pick<Connector, "objects" | "pullChanges"> & Partial<EngagementCapable> & Partial<MergeCapable>
   >;
   syncBatch: (records: SourceRecord[], options: BatchOptions) => Promise<BatchCounts>;
-  /** Re-scores these people and writes what other systems lack. */
-  publishPeople: (ids: string[]) => Promise<BatchCounts>;
+  /** Re-scores these people (with their RFM when given) and writes what other systems lack. */
+  publishPeople: (ids: string[], rfm?: ReadonlyMap<string, RfmScore>) => Promise<BatchCounts>;
+  /** RFM of every buyer (a rescore job computes it once, at its start). */
+  rfmOfBuyers: () => Promise<Map<string, RfmScore>>;
+  /** Durably records notices (merges read from a system) for the inbox to process. */
+  accept: (notices: ChangeNotice[]) => Promise<number>;
   syncEngagement: (events: EngagementEvent[], options: { dryRun: boolean }) => Promise<BatchCounts>;
+  /** Where import jobs find their CSV mapping (`csv:<name>`/"row"). */
+  mappings?: Pick<MappingSet, "get">;
   now: () => number;
   newId: () => string;
   logger: Logger;
@@ -66,14 +83,19 @@ export function createJobRunner(deps: JobRunnerDeps) {
 
   async function submit(
     kind: JobKind,
-    params: Omit<RunParams, "until"> | Omit<BackfillParams, "until"> | RescoreParams,
+    params: Omit<RunParams, "until"> | Omit<BackfillParams, "until"> | RescoreParams | ImportParams,
   ): Promise<JobRow> {
     const now = deps.now();
     const job = await deps.store.jobs.create({
       id: deps.newId(),
       kind,
       params: { ...params, until: now },
-      progress: { pages: 0, read: 0, changed: 0 },
+      progress: {
+        pages: 0,
+        read: 0,
+        changed: 0,
+        ...(kind === "import" ? { accepted: 0, rejected: 0, bytes: 0 } : {}),
+      },
       createdAt: now,
     });
     enqueue(job.id);
@@ -103,6 +125,8 @@ export function createJobRunner(deps: JobRunnerDeps) {
    */
   function stepsFor(job: JobRow): Step[] {
     if (job.kind === "rescore") return [{ system: "hubspot", object: RESCORE }];
+    if (job.kind === "import")
+      return [{ system: `csv:${(job.params as unknown as ImportParams).mapping}`, object: IMPORT }];
     const systems =
       job.kind === "backfill"
         ? [(job.params as unknown as BackfillParams).system]
@@ -114,7 +138,13 @@ export function createJobRunner(deps: JobRunnerDeps) {
       .filter((system) => deps.connectors.get(system)?.pullEngagement)
       .map((system) => ({ system, object: ENGAGEMENT }));
     const publish = job.kind === "run" ? [{ system: systems[0]!, object: PUBLISH }] : [];
-    return [...records, ...publish, ...engagement];
+    const merges =
+      job.kind === "run"
+        ? systems
+            .filter((system) => deps.connectors.get(system)?.pullMerges)
+            .map((system) => ({ system, object: MERGES }))
+        : [];
+    return [...records, ...merges, ...publish, ...engagement];
   }
 
   /** Pages of one step as keyed items with a cursor, and how to process them. */
@@ -130,7 +160,10 @@ export function createJobRunner(deps: JobRunnerDeps) {
       ...(params.since !== undefined ? { since: params.since } : {}),
     };
     if (step.object === PUBLISH) return queuedPages();
+    if (step.object === IMPORT)
+      return importPages(deps, params as unknown as ImportParams & RunParams, cursor);
     if (step.object === RESCORE) return everyonePages(cursor);
+    if (step.object === MERGES) return mergePages(step.system, cursor);
     if (step.object === ENGAGEMENT) {
       return mapPages(connector.pullEngagement!(cursor, options), (page: EngagementPage) => ({
         cursor: page.cursor,
@@ -171,8 +204,19 @@ export function createJobRunner(deps: JobRunnerDeps) {
     }
   }
 
+  /** Merges done inside a system since the cursor, as notices for the inbox (one page). */
+  async function* mergePages(system: SystemName, cursor: string | null) {
+    const read = await deps.connectors.get(system)!.pullMerges!(cursor);
+    yield {
+      cursor: read.cursor,
+      items: read.notices.map((n) => ({ id: n.eventKey, at: n.occurredAt, item: n })),
+      run: async (notices: ChangeNotice[]) => ({ merges: await deps.accept(notices) }),
+    };
+  }
+
   /** Everyone, by id: a rescore job re-scores each person and writes scores that moved. */
   async function* everyonePages(cursor: string | null) {
+    const rfm = await deps.rfmOfBuyers();
     for (let after = cursor ?? undefined; ; ) {
       const ids = (await deps.store.contacts.list(PEOPLE_PAGE, after)).map((c) => c.id);
       if (ids.length === 0) return;
@@ -180,7 +224,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       yield {
         cursor: after,
         items: ids.map((id) => ({ id, at: 0, item: id })),
-        run: (page: string[]) => deps.publishPeople(page),
+        run: (page: string[]) => deps.publishPeople(page, rfm),
       };
     }
   }
@@ -190,6 +234,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
     const dryRun = params.dryRun === true;
     const progress = { ...job.progress };
     let checkpoint = (job.checkpoint as Checkpoint | null) ?? { step: 0, cursor: null };
+    let errors = job.errors;
     await deps.store.jobs.update(job.id, {
       status: "running",
       startedAt: job.startedAt ?? deps.now(),
@@ -211,6 +256,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
               finishedAt: deps.now(),
               progress,
             });
+            ended(job);
             return;
           }
           const fresh = page.items.filter((i) => !boundary.has(i.id));
@@ -220,7 +266,14 @@ export function createJobRunner(deps: JobRunnerDeps) {
           for (const [key, n] of Object.entries(counts)) progress[key] = (progress[key] ?? 0) + n;
           checkpoint = { step, cursor: page.cursor };
           if (job.kind === "run") await deps.store.cursors.set(cursorKey, page.cursor, deps.now());
-          await deps.store.jobs.update(job.id, { progress, checkpoint: { ...checkpoint } });
+          // Rejected import rows are kept with the checkpoint, so a resumed job lists each once.
+          const rowErrors = "rowErrors" in page ? (page.rowErrors as RowError[]) : [];
+          if (rowErrors.length > 0) errors = keepRowErrors(errors, rowErrors, deps.now());
+          await deps.store.jobs.update(job.id, {
+            progress,
+            checkpoint: { ...checkpoint },
+            ...(rowErrors.length > 0 ? { errors } : {}),
+          });
         }
         checkpoint = { step: step + 1, cursor: null };
         await deps.store.jobs.update(job.id, { checkpoint: { ...checkpoint } });
@@ -230,6 +283,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
         finishedAt: deps.now(),
         progress,
       });
+      ended(job);
       deps.logger.info("job succeeded", {
         job: job.id,
         kind: job.kind,
@@ -245,6 +299,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
         progress,
         errors: [...(current?.errors ?? []), { at: deps.now(), message: describeError(error) }],
       });
+      ended(job);
     }
   }
 
@@ -256,6 +311,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
         ...(await deps.store.jobs.unfinished("backfill")),
         ...(await deps.store.jobs.unfinished("run")),
         ...(await deps.store.jobs.unfinished("rescore")),
+        ...(await deps.store.jobs.unfinished("import")),
       ];
       for (const job of jobs.sort((a, b) => a.createdAt - b.createdAt)) enqueue(job.id);
       return jobs.length;
@@ -265,6 +321,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       if (!job) return undefined;
       if (job.status === "queued") {
         await deps.store.jobs.update(id, { status: "cancelled", finishedAt: deps.now() });
+        ended(job);
       } else if (job.status === "running") {
         await deps.store.jobs.requestCancel(id);
       }
@@ -284,6 +341,11 @@ export function createJobRunner(deps: JobRunnerDeps) {
 
 export type JobRunner = ReturnType<typeof createJobRunner>;
 
+/** What a job leaves behind once it has ended: an import's stored upload. */
+function ended(job: JobRow): void {
+  if (job.kind === "import") importEnded(job.params);
+}
+
 /**
  * Cursors resume at the last modification time read (inclusive), so the next page starts
  * with the records of that instant again; these keys let the runner skip them.
@@ -296,6 +358,8 @@ function lastInstant(items: { id: string; at: number }[]): Set<string> {
 const ENGAGEMENT = "engagement";
 const PUBLISH = "publish";
 const RESCORE = "rescore";
+const MERGES = "merges";
+const IMPORT = "import";
 const PEOPLE_PAGE = 200;
 
 async function* mapPages<P, Q>(pages: AsyncIterable<P>, map: (page: P) => Q): AsyncIterable<Q> {

@@ -5,6 +5,7 @@ import { mapIn } from "../core/mapping.ts";
 import type { MappingSet } from "../core/mapping-set.ts";
 import { type PlannedWrite, planContact } from "../core/plan.ts";
 import { WorkingSet } from "../core/resolve.ts";
+import type { RfmScore } from "../core/scoring/rfm.ts";
 import type { ScoringRules } from "../core/scoring/rules.ts";
 import type { Store } from "../store/index.ts";
 import { type ConsentSlots, syncConsent } from "./consent-sync.ts";
@@ -64,20 +65,24 @@ export async function syncRecords(
 }
 
 /** Re-scores these people and writes whatever other systems lack (rescore jobs, new engagement). */
-export async function publishPeople(deps: PipelineDeps, ids: string[]): Promise<BatchCounts> {
+export async function publishPeople(
+  deps: PipelineDeps,
+  ids: string[],
+  rfm?: ReadonlyMap<string, RfmScore>,
+): Promise<BatchCounts> {
   const ws = new WorkingSet(await deps.store.contacts.load(ids), deps.newId, deps.identity);
   for (const id of ids) ws.touch(id);
-  return publish(deps, ws, {}, {});
+  return publish(deps, ws, {}, { ...(rfm ? { rfm } : {}) });
 }
 
 async function publish(
   deps: PipelineDeps,
   ws: WorkingSet,
   counts: BatchCounts,
-  options: BatchOptions,
+  options: BatchOptions & { rfm?: ReadonlyMap<string, RfmScore> },
 ): Promise<BatchCounts> {
   if (deps.scoring) {
-    const rescored = await rescoreTouched({ ...deps, scoring: deps.scoring }, ws);
+    const rescored = await rescoreTouched({ ...deps, scoring: deps.scoring }, ws, options.rfm);
     if (rescored > 0) counts.rescored = (counts.rescored ?? 0) + rescored;
   }
   let { writes, held } = await planTouched(deps, ws);

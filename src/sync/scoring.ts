@@ -1,6 +1,7 @@
 import type { EngagementEvent } from "../../connectors/contract.ts";
 import type { WorkingSet } from "../core/resolve.ts";
 import { rescore } from "../core/scoring/publish.ts";
+import { type RfmScore, rfmScores } from "../core/scoring/rfm.ts";
 import type { ScoringRules } from "../core/scoring/rules.ts";
 import type { Store } from "../store/index.ts";
 
@@ -22,14 +23,40 @@ export async function engagementOf(store: Store, contactId: string): Promise<Eng
 export async function rescoreTouched(
   deps: { store: Store; scoring: ScoringRules; now: () => number },
   ws: WorkingSet,
+  rfm?: ReadonlyMap<string, RfmScore>,
 ): Promise<number> {
   let changed = 0;
   const now = deps.now();
   for (const id of ws.touched) {
     const contact = ws.contacts.get(id)!;
     const before = contact.score?.published;
-    contact.score = rescore(contact, await engagementOf(deps.store, id), deps.scoring, now);
+    const events = await engagementOf(deps.store, id);
+    contact.score = rescore(contact, events, deps.scoring, now, rfm && (rfm.get(id) ?? null));
     if (contact.score.published !== before) changed++;
   }
   return changed;
+}
+
+/**
+ * RFM of every buyer, from all stored purchase events (quintiles are ranks within the
+ * population, so they are computed for everyone at once, by the rescore job).
+ */
+export async function rfmOfBuyers(store: Store, now: number): Promise<Map<string, RfmScore>> {
+  const byContact = new Map<string, EngagementEvent[]>();
+  for (const row of await store.engagement.purchases()) {
+    const list = byContact.get(row.contactId) ?? [];
+    list.push({
+      key: row.key,
+      system: row.system as EngagementEvent["system"],
+      type: "purchase",
+      person: { object: "contact", externalId: row.contactId },
+      occurredAt: row.occurredAt,
+      detail: row.detail as EngagementEvent["detail"],
+    });
+    byContact.set(row.contactId, list);
+  }
+  return rfmScores(
+    [...byContact].map(([contactId, events]) => ({ contactId, events })),
+    now,
+  );
 }

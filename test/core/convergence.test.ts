@@ -45,8 +45,8 @@ class Model {
   }
 
   put(system: SystemName, object: string, id: string, fields: SourceRecord["fields"]) {
-    const current = this.records[system].get(id);
-    this.records[system].set(id, {
+    const current = this.records[system]!.get(id);
+    this.records[system]!.set(id, {
       system,
       object,
       externalId: id,
@@ -71,7 +71,7 @@ class Model {
     let writes = this.plan();
     if (writes.length > 0) {
       apply(
-        writes.flatMap((w) => (w.externalId ? [this.records[w.system].get(w.externalId)!] : [])),
+        writes.flatMap((w) => (w.externalId ? [this.records[w.system]!.get(w.externalId)!] : [])),
       );
       writes = this.plan();
     }

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type {
+  ChangeNotice,
   Connector,
   EngagementEvent,
   SourceRecord,
@@ -25,6 +26,7 @@ import { openSqlite } from "../../src/store/sqlite.ts";
 import { syncEngagement } from "../../src/sync/engagement-sync.ts";
 import { createJobRunner } from "../../src/sync/jobs.ts";
 import { publishPeople, syncRecords } from "../../src/sync/pipeline.ts";
+import { rfmOfBuyers } from "../../src/sync/scoring.ts";
 import { realSystemsEnv, startTestHub, waitFor } from "../helpers/hub.ts";
 import { shippedIdentity, shippedMappings } from "../helpers/mappings.ts";
 
@@ -68,13 +70,18 @@ describe("invariant 1: nothing lost", () => {
       newId: randomUUID,
       logger: createLogger({ silent: true }),
     };
+    const runnerExtras = {
+      publishPeople: (ids: string[]) => publishPeople(deps, ids),
+      rfmOfBuyers: () => rfmOfBuyers(store, Date.now()),
+      accept: (notices: ChangeNotice[]) => store.inbox.enqueue(notices, Date.now()),
+    };
     const engagement = (events: EngagementEvent[], o: { dryRun: boolean }) =>
       syncEngagement(deps, events, o);
     let batches = 0;
     const crashing = createJobRunner({
       ...deps,
       syncEngagement: engagement,
-      publishPeople: (ids) => publishPeople(deps, ids),
+      ...runnerExtras,
       syncBatch: async (records: SourceRecord[], o) => {
         if (++batches === 2) throw new Error("simulated crash while merging page 2");
         return syncRecords(deps, records, o);
@@ -89,7 +96,7 @@ describe("invariant 1: nothing lost", () => {
 
     const healthy = createJobRunner({
       syncEngagement: engagement,
-      publishPeople: (ids) => publishPeople(deps, ids),
+      ...runnerExtras,
       ...deps,
       syncBatch: (records, o) => syncRecords(deps, records, o),
     });

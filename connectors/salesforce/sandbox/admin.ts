@@ -28,6 +28,8 @@ export interface AdminApi {
   deleteRecord(type: SObjectType, id: string): boolean;
   getRecord(type: SObjectType, id: string): Record<string, unknown> | undefined;
   convertLead(id: string): boolean;
+  /** Merges up to two duplicates into the master, as the Salesforce UI's merge does. */
+  mergeRecords(type: "Lead" | "Contact", masterId: string, duplicateIds: string[]): boolean;
   injectFault(fault: Fault): void;
   clearFaults(): void;
   setWebhookTarget(url: string | null): void;

@@ -214,6 +214,7 @@ export async function startSalesforceSandbox(
       return record ? adminView(type, record) : undefined;
     },
     convertLead: (id) => store.markConverted(id),
+    mergeRecords: (type, masterId, duplicateIds) => store.merge(type, masterId, duplicateIds),
     injectFault: (fault) => faults.push({ ...fault }),
     clearFaults: () => {
       faults = [];

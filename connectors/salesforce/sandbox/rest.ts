@@ -54,13 +54,17 @@ export function registerRestRoutes(app: Hono, ctx: RestContext): void {
     return m ? Math.min(2000, Math.max(200, Number(m[1]))) : ctx.queryPageSize;
   };
 
-  const query = (c: Context) =>
+  /** `query` reads live records; `queryAll` also the recycle bin (merged-away records). */
+  const query = (c: Context, includeDeleted: boolean) =>
     guarded(c, () => {
       const version = c.req.param("version") ?? "v62.0";
       const q = c.req.query("q");
       if (!q) return sfError(c, 400, "MALFORMED_QUERY", "SOQL statement is empty");
       const parsed = parseSoql(q);
-      const matched = runSoql(parsed, ctx.store.all(parsed.type));
+      const matched = runSoql(
+        parsed,
+        includeDeleted ? ctx.store.allIncludingDeleted(parsed.type) : ctx.store.all(parsed.type),
+      );
       if (parsed.count) return c.json({ totalSize: matched.length, done: true, records: [] });
       const records = matched.map((r) => present(parsed.type, r, version, parsed.fields));
       const now = Date.now();
@@ -76,8 +80,8 @@ export function registerRestRoutes(app: Hono, ctx: RestContext): void {
       while (cursors.size > MAX_OPEN_CURSORS) cursors.delete(cursors.keys().next().value!);
       return c.json(page(id, cursor, 0, version, records.length));
     });
-  app.get(`${API}/query`, query);
-  app.get(`${API}/queryAll`, query);
+  app.get(`${API}/query`, (c) => query(c, false));
+  app.get(`${API}/queryAll`, (c) => query(c, true));
 
   app.get(`${API}/query/:locator`, (c) => {
     const m = /^([a-zA-Z0-9]{18})-(\d+)$/.exec(c.req.param("locator"));

@@ -23,7 +23,12 @@ export interface OrgView {
   isDeleted(id: string): boolean;
 }
 
-const PERSON_DEFAULTS: StoredRecord = { HasOptedOutOfEmail: false, DoNotCall: false };
+const PERSON_DEFAULTS: StoredRecord = {
+  HasOptedOutOfEmail: false,
+  DoNotCall: false,
+  IsDeleted: false,
+  MasterRecordId: null,
+};
 
 export function defaultsFor(type: SObjectType): StoredRecord {
   switch (type) {

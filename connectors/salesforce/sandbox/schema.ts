@@ -102,6 +102,8 @@ const COMMON: FieldDef[] = [
   f("Tsunagu_Score__c", "double", undefined, true, "Tsunagu Score"),
   f("Tsunagu_Grade__c", "string", 10, true, "Tsunagu Grade"),
   f("Tsunagu_Score_Reasons__c", "string", 255, true, "Tsunagu Score Reasons"),
+  f("IsDeleted", "boolean", undefined, false, "Deleted"),
+  { ...f("MasterRecordId", "reference", 18, false, "Master Record ID") },
 ];
 
 const LEAD_ONLY: FieldDef[] = [

@@ -52,6 +52,8 @@ export class OrgStore {
     SOBJECT_TYPES.map((t) => [t, new Map<string, StoredRecord>()]),
   ) as Record<SObjectType, Map<string, StoredRecord>>;
   private readonly deleted = new Set<string>();
+  /** Records merged away (Lead/Contact merge): only queryAll sees them, with IsDeleted and MasterRecordId. */
+  private readonly recycleBin = new Map<string, { type: SObjectType; record: StoredRecord }>();
   private readonly newId = createIdFactory();
   private lastStamp = 0;
   onChange: ChangeListener = () => {};
@@ -246,6 +248,46 @@ export class OrgStore {
         });
       }
     }
+  }
+
+  /**
+   * What merging Leads (or Contacts) in Salesforce does: the master survives and is stamped;
+   * each duplicate is deleted to the recycle bin with MasterRecordId pointing at the master.
+   * Fires no Outbound Message for the deleted ones (a delete never does).
+   */
+  merge(type: "Lead" | "Contact", masterId: string, duplicateIds: string[]): boolean {
+    const master = this.get(type, masterId);
+    const duplicates = duplicateIds.map((id) => this.get(type, id));
+    if (!master || duplicates.some((d) => !d) || duplicateIds.length > 2) return false;
+    for (const duplicate of duplicates as StoredRecord[]) {
+      const id = duplicate.Id as string;
+      this.records[type].delete(id);
+      this.deleted.add(id);
+      const now = this.stamp();
+      this.recycleBin.set(id, {
+        type,
+        record: {
+          ...duplicate,
+          IsDeleted: true,
+          MasterRecordId: master.Id as string,
+          LastModifiedDate: now,
+          SystemModstamp: now,
+        },
+      });
+    }
+    const now = this.stamp();
+    const updated = { ...master, LastModifiedDate: now, SystemModstamp: now };
+    this.records[type].set(master.Id as string, updated);
+    this.onChange(type, updated, master);
+    return true;
+  }
+
+  /** What queryAll reads: live records and the recycle bin. */
+  allIncludingDeleted(type: SObjectType): StoredRecord[] {
+    const binned = [...this.recycleBin.values()]
+      .filter((r) => r.type === type)
+      .map((r) => r.record);
+    return [...this.all(type), ...binned];
   }
 
   /** Marks a Lead converted (what Lead Convert does to the lead record itself). */

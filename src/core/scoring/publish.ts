@@ -28,12 +28,15 @@ function furthest(
  * moves only on a meaningful change (`shouldPush`), so decay by a point a day does not
  * cost a write per person per day. The lifecycle stage starts from the further of the
  * stage the systems show and the one the hub computed last, so it never moves back.
+ * RFM is a population measure: a rescore job passes each buyer's (null for a non-buyer);
+ * other rescores keep the last one.
  */
 export function rescore(
   contact: Contact,
   events: readonly EngagementEvent[],
   rules: ScoringRules,
   now: number,
+  rfm?: StoredScore["rfm"],
 ): StoredScore {
   const attributes = attributesOf(contact.golden);
   const previous = contact.score ?? null;
@@ -52,7 +55,8 @@ export function rescore(
         summary: current.summary,
       }
     : (previous?.published ?? null);
-  return { current, computedAt: now, published };
+  const segment = rfm === undefined ? previous?.rfm : rfm;
+  return { current, computedAt: now, published, ...(segment ? { rfm: segment } : {}) };
 }
 
 /** The computed fields a published score gives the systems that map them. */

@@ -90,7 +90,7 @@ export function registerContacts(app: OpenAPIHono, deps: AppDeps) {
         {
           ...contactView(contact),
           consent: consentView(mergeConsent(events), events),
-          score: current,
+          score: { ...current, rfm: contact.score?.rfm ?? null },
           merges: (await deps.store.contacts.mergesInto(contact.id)).map(mergeView),
         },
         200,
