@@ -16,9 +16,9 @@ import { registerEngagement } from "./routes/engagement.ts";
 import { registerErasures } from "./routes/erasures.ts";
 import { registerImports } from "./routes/imports.ts";
 import { registerMerges } from "./routes/merges.ts";
-import { registerRescore } from "./routes/rescore.ts";
 import { registerRuns } from "./routes/runs.ts";
 import { registerScoring } from "./routes/scoring.ts";
+import { registerDedupeScans, registerRescore } from "./routes/sweeps.ts";
 import { registerHealth, registerSandbox } from "./routes/system.ts";
 import { registerWebhooks } from "./routes/webhooks.ts";
 
@@ -69,6 +69,7 @@ export function createApp(deps: AppDeps, connected: () => SystemName[]) {
   registerDuplicates(app, deps);
   registerScoring(app, deps);
   registerRescore(app, deps);
+  registerDedupeScans(app, deps);
   registerDeadLetters(app, deps);
   registerSandbox(app, deps);
 

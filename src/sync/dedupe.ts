@@ -16,7 +16,7 @@ export interface MatcherDeps {
   newId: () => string;
 }
 
-const matchRecordOf = (contact: Contact): MatchRecord => ({
+export const matchRecordOf = (contact: Contact): MatchRecord => ({
   id: contact.id,
   fields: matchFields(attributesOf(contact.golden)),
 });
@@ -164,8 +164,7 @@ async function merge(
   scored: Scored,
   options: { dryRun?: boolean },
 ) {
-  const [winner, loser] =
-    x.createdAt < y.createdAt || (x.createdAt === y.createdAt && x.id < y.id) ? [x, y] : [y, x];
+  const [winner, loser] = olderFirst(x, y);
   const now = deps.now();
   const merged = mergeContacts(winner, loser, deps.mappings.rules, now);
   ws.replaceMerged(merged, loser.id);
@@ -183,11 +182,15 @@ async function merge(
     evidence,
     createdAt: now,
   });
-  await deps.store.duplicates.dropPendingOf(loser.id);
   await deps.store.duplicates.decide(
     winner.id,
     loser.id,
     { status: "merged", at: now, by: "matcher", id: deps.newId() },
     scored,
   );
+  await deps.store.duplicates.dropPendingOf(loser.id);
 }
+
+/** The person who survives a merge: the older one (ties by id). */
+export const olderFirst = (x: Contact, y: Contact): [Contact, Contact] =>
+  x.createdAt < y.createdAt || (x.createdAt === y.createdAt && x.id < y.id) ? [x, y] : [y, x];

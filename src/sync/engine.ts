@@ -11,6 +11,7 @@ import {
   followSourceMerge,
   mergeDuplicate,
   mergePeople,
+  scanForDuplicates,
   unmergePeople,
 } from "./merge.ts";
 import {
@@ -61,6 +62,7 @@ export function createEngine(deps: EngineDeps) {
     syncBatch: (records, o) => syncBatch(records, o),
     publishPeople: (ids, rfm) => serial(() => publishPeople(deps, ids, rfm)),
     rfmOfBuyers: () => rfmOfBuyers(deps.store, deps.now()),
+    scanDuplicates: () => serial(() => scanForDuplicates(deps)),
     accept: (notices) => accept(notices),
     syncEngagement: (events, o) => serial(() => syncEngagement(deps, events, o)),
   });

@@ -23,7 +23,7 @@ import type { Store } from "../store/index.ts";
 import type { JobRow } from "../store/jobs.ts";
 import type { BatchCounts, BatchOptions } from "./pipeline.ts";
 
-export type JobKind = "run" | "backfill" | "rescore" | "import";
+export type JobKind = "run" | "backfill" | "rescore" | "import" | "dedupe";
 
 export interface RunParams {
   until: number;
@@ -58,6 +58,8 @@ export interface JobRunnerDeps {
   syncBatch: (records: SourceRecord[], options: BatchOptions) => Promise<BatchCounts>;
   /** Re-scores these people (with their RFM when given) and writes what other systems lack. */
   publishPeople: (ids: string[], rfm?: ReadonlyMap<string, RfmScore>) => Promise<BatchCounts>;
+  /** Matches everyone against everyone and applies the decisions (a dedupe job). */
+  scanDuplicates: () => Promise<BatchCounts>;
   /** RFM of every buyer (a rescore job computes it once, at its start). */
   rfmOfBuyers: () => Promise<Map<string, RfmScore>>;
   /** Durably records notices (merges read from a system) for the inbox to process. */
@@ -125,6 +127,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
    */
   function stepsFor(job: JobRow): Step[] {
     if (job.kind === "rescore") return [{ system: "hubspot", object: RESCORE }];
+    if (job.kind === "dedupe") return [{ system: "hubspot", object: DEDUPE }];
     if (job.kind === "import")
       return [{ system: `csv:${(job.params as unknown as ImportParams).mapping}`, object: IMPORT }];
     const systems =
@@ -163,6 +166,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
     if (step.object === IMPORT)
       return importPages(deps, params as unknown as ImportParams & RunParams, cursor);
     if (step.object === RESCORE) return everyonePages(cursor);
+    if (step.object === DEDUPE) return scanPages();
     if (step.object === MERGES) return mergePages(step.system, cursor);
     if (step.object === ENGAGEMENT) {
       return mapPages(connector.pullEngagement!(cursor, options), (page: EngagementPage) => ({
@@ -202,6 +206,11 @@ export function createJobRunner(deps: JobRunnerDeps) {
         },
       };
     }
+  }
+
+  /** A dedupe job is one page: the whole store, matched at once. */
+  async function* scanPages() {
+    yield { cursor: "", items: [], run: () => deps.scanDuplicates() };
   }
 
   /** Merges done inside a system since the cursor, as notices for the inbox (one page). */
@@ -312,6 +321,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
         ...(await deps.store.jobs.unfinished("run")),
         ...(await deps.store.jobs.unfinished("rescore")),
         ...(await deps.store.jobs.unfinished("import")),
+        ...(await deps.store.jobs.unfinished("dedupe")),
       ];
       for (const job of jobs.sort((a, b) => a.createdAt - b.createdAt)) enqueue(job.id);
       return jobs.length;
@@ -359,6 +369,7 @@ const ENGAGEMENT = "engagement";
 const PUBLISH = "publish";
 const RESCORE = "rescore";
 const MERGES = "merges";
+const DEDUPE = "dedupe";
 const IMPORT = "import";
 const PEOPLE_PAGE = 200;
 

@@ -1,8 +1,16 @@
 import type { SourceRecord } from "../../connectors/contract.ts";
 import type { Contact } from "../core/contact.ts";
+import { matchRecords } from "../core/matching/index.ts";
 import { mergeContacts, splitContact } from "../core/merge.ts";
 import type { MergeRow } from "../store/contacts.ts";
-import { type PipelineDeps, publishPeople, unlinkRecords } from "./pipeline.ts";
+import { matchRecordOf, olderFirst, shareASystem } from "./dedupe.ts";
+import {
+  addCounts,
+  type BatchCounts,
+  type PipelineDeps,
+  publishPeople,
+  unlinkRecords,
+} from "./pipeline.ts";
 
 type Ref = Pick<SourceRecord, "system" | "object" | "externalId">;
 
@@ -75,18 +83,16 @@ export async function mergeDuplicate(
   if (pair.status !== "pending") return { ok: false, reason: "decided" };
   const people = await deps.store.contacts.load([pair.a, pair.b]);
   if (people.length < 2) return { ok: false, reason: "person_gone" };
-  const [winner, loser] = people.sort(
-    (x, y) => x.createdAt - y.createdAt || (x.id < y.id ? -1 : 1),
-  );
+  const [winner, loser] = olderFirst(people[0]!, people[1]!);
   const evidence = { pair: pair.id, probability: pair.probability, evidence: pair.evidence };
-  const merged = await mergePeople(deps, winner!.id, loser!.id, `review:${by}`, evidence);
+  const merged = await mergePeople(deps, winner.id, loser.id, `review:${by}`, evidence);
   await deps.store.duplicates.decide(pair.a, pair.b, {
     status: "merged",
     at: deps.now(),
     by,
     id: pair.id,
   });
-  await publishPeople(deps, [winner!.id]);
+  await publishPeople(deps, [winner.id]);
   return { ok: true, ...(merged ? { contact: merged } : {}) };
 }
 
@@ -128,4 +134,74 @@ export async function followSourceMerge(
       });
   }
   await unlinkRecords(deps, merged);
+}
+
+/**
+ * Matches everyone against everyone (blocked, near-linear), with a model fitted on the
+ * whole store: for a store filled before matching was on, after `matching.json` changed, or
+ * to catch pairs the person-by-person matcher could not see. Decisions as online: merge at
+ * or above autoMerge unless both have a record in one system, else review; pairs people
+ * decided are left alone. Merged people are written out afterwards.
+ */
+export async function scanForDuplicates(deps: PipelineDeps): Promise<BatchCounts> {
+  const people = new Map<string, Contact>();
+  for (let after: string | undefined; ; ) {
+    const page = await deps.store.contacts.list(1000, after);
+    if (page.length === 0) break;
+    for (const contact of page) people.set(contact.id, contact);
+    after = page.at(-1)!.id;
+  }
+  const { pairs } = matchRecords([...people.values()].map(matchRecordOf), deps.identity.config, {
+    includeDistinct: false,
+  });
+  const counts: BatchCounts = { read: people.size, candidates: pairs.length };
+  const survivorOf = new Map<string, string>();
+  const current = (id: string): string => {
+    let at = id;
+    while (survivorOf.has(at)) at = survivorOf.get(at)!;
+    return at;
+  };
+  const winners = new Set<string>();
+  for (const pair of pairs.sort((x, y) => y.probability - x.probability)) {
+    const [a, b] = [people.get(current(pair.a)), people.get(current(pair.b))];
+    if (!a || !b || a.id === b.id) continue;
+    const decided = await deps.store.duplicates.forPair(a.id, b.id);
+    if (decided && decided.status !== "pending") continue;
+    if (pair.decision === "merge" && !shareASystem(a, b)) {
+      const [winner, loser] = olderFirst(a, b);
+      const evidence = {
+        probability: pair.probability,
+        weight: pair.weight,
+        evidence: pair.evidence,
+      };
+      // Decided first, so a pending row for this pair is kept (as merged) rather than dropped.
+      await deps.store.duplicates.decide(
+        a.id,
+        b.id,
+        { status: "merged", at: deps.now(), by: "matcher:scan", id: deps.newId() },
+        pair,
+      );
+      const merged = await mergePeople(deps, winner.id, loser.id, "matcher:scan", evidence);
+      if (!merged) continue;
+      people.set(winner.id, merged);
+      people.delete(loser.id);
+      survivorOf.set(loser.id, winner.id);
+      winners.add(winner.id);
+      counts.merged = (counts.merged ?? 0) + 1;
+    } else {
+      await deps.store.duplicates.propose({
+        id: deps.newId(),
+        a: a.id,
+        b: b.id,
+        probability: pair.probability,
+        evidence: pair.evidence,
+        createdAt: deps.now(),
+      });
+      counts.review = (counts.review ?? 0) + 1;
+    }
+  }
+  const published = [...winners].filter((id) => people.has(id));
+  for (let i = 0; i < published.length; i += 200)
+    addCounts(counts, await publishPeople(deps, published.slice(i, i + 200)));
+  return counts;
 }

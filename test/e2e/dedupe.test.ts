@@ -54,13 +54,19 @@ async function byEmail(email: string): Promise<ContactBody | undefined> {
 async function recordsNamed(lastName: string) {
   const hs = t.hub.sandboxes.hubspot!;
   const sf = t.hub.sandboxes.salesforce!;
-  const search = await fetch(`${hs.baseUrl}/crm/v3/objects/contacts/search`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${hs.accessToken}`, "content-type": "application/json" },
-    body: JSON.stringify({
-      filterGroups: [{ filters: [{ propertyName: "lastname", operator: "EQ", value: lastName }] }],
-      properties: ["email"],
-    }),
+  // The search API allows 5 calls a second, shared with the hub: wait out a 429.
+  const search = await waitFor(async () => {
+    const response = await fetch(`${hs.baseUrl}/crm/v3/objects/contacts/search`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${hs.accessToken}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        filterGroups: [
+          { filters: [{ propertyName: "lastname", operator: "EQ", value: lastName }] },
+        ],
+        properties: ["email"],
+      }),
+    });
+    return response.ok && response;
   });
   const soql = encodeURIComponent(`SELECT Id, Email FROM Lead WHERE LastName = '${lastName}'`);
   const query = await fetch(`${sf.baseUrl}/services/data/v62.0/query?q=${soql}`, {

@@ -1,29 +1,23 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestHub } from "../helpers/hub.ts";
-import { MAPPINGS_DIR } from "../helpers/mappings.ts";
+import { mappingsWith } from "../helpers/mappings.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** The shipped mappings folder with one file edited. */
-function mappingsWith(file: string, edit: (json: Record<string, unknown>) => void): string {
-  const dir = mkdtempSync(join(tmpdir(), "tsunagu-mappings-"));
+const edited = (file: string, edit: (json: Record<string, unknown>) => void) => {
+  const dir = mappingsWith(file, edit);
   dirs.push(dir);
-  cpSync(MAPPINGS_DIR, dir, { recursive: true });
-  const json = JSON.parse(readFileSync(join(dir, file), "utf8"));
-  edit(json);
-  writeFileSync(join(dir, file), JSON.stringify(json));
   return dir;
-}
+};
 
 describe("the hub refuses to start on invalid scoring or matching settings", () => {
   it("names scoring.json and the field", async () => {
-    const dir = mappingsWith("scoring.json", (json) => {
+    const dir = edited("scoring.json", (json) => {
       (json.grades as Record<string, unknown>).B = 99;
     });
     await expect(startTestHub({ env: { TSUNAGU_MAPPINGS: dir } })).rejects.toThrow(
@@ -32,7 +26,7 @@ describe("the hub refuses to start on invalid scoring or matching settings", () 
   });
 
   it("names matching.json and the field", async () => {
-    const dir = mappingsWith("matching.json", (json) => {
+    const dir = edited("matching.json", (json) => {
       (json.thresholds as Record<string, unknown>).review = 1.5;
     });
     await expect(startTestHub({ env: { TSUNAGU_MAPPINGS: dir } })).rejects.toThrow(
@@ -41,7 +35,7 @@ describe("the hub refuses to start on invalid scoring or matching settings", () 
   });
 
   it("refuses a mapping that would read a computed score field in", async () => {
-    const dir = mappingsWith("hubspot.contact.json", (json) => {
+    const dir = edited("hubspot.contact.json", (json) => {
       const fields = json.fields as { canonical: string; direction?: string }[];
       fields.find((f) => f.canonical === "leadScore")!.direction = "both";
     });

@@ -73,6 +73,7 @@ describe("invariant 1: nothing lost", () => {
     const runnerExtras = {
       publishPeople: (ids: string[]) => publishPeople(deps, ids),
       rfmOfBuyers: () => rfmOfBuyers(store, Date.now()),
+      scanDuplicates: async () => ({}),
       accept: (notices: ChangeNotice[]) => store.inbox.enqueue(notices, Date.now()),
     };
     const engagement = (events: EngagementEvent[], o: { dryRun: boolean }) =>

@@ -19,3 +19,20 @@ export function registerRescore(app: OpenAPIHono, deps: AppDeps) {
   );
   registerJobReads(app, deps, "rescore", "/v1/rescore");
 }
+
+export function registerDedupeScans(app: OpenAPIHono, deps: AppDeps) {
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/dedupe-scans",
+      summary:
+        "Match everyone against everyone: merge likely duplicates, queue the uncertain for review",
+      responses: {
+        202: { description: "Queued", content: { "application/json": { schema: JobView } } },
+        ...problemResponses,
+      },
+    }),
+    async (c) => c.json(jobView(await deps.engine.jobs.submit("dedupe", { reason: "api" })), 202),
+  );
+  registerJobReads(app, deps, "dedupe", "/v1/dedupe-scans");
+}
