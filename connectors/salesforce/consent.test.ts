@@ -1,10 +1,11 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Connection } from "jsforce";
+import type { Connection } from "jsforce";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ConsentStatement } from "../contract.ts";
-import { createSalesforceConnector, type SalesforceConnector } from "./index.ts";
-import { type RunningSalesforceSandbox, startSalesforceSandbox } from "./sandbox/index.ts";
+import type { SalesforceConnector } from "./index.ts";
+import type { RunningSalesforceSandbox } from "./sandbox/index.ts";
+import { startTestOrg } from "./test-org.ts";
 import { outboundAck, parseOutboundMessage } from "./webhooks.ts";
 
 let sandbox: RunningSalesforceSandbox;
@@ -12,28 +13,20 @@ let sf: SalesforceConnector;
 let conn: Connection;
 
 beforeAll(async () => {
-  sandbox = await startSalesforceSandbox({ port: 0, outboundBatchDelayMs: 10 });
-  sf = createSalesforceConnector({
-    instanceUrl: sandbox.baseUrl,
-    accessToken: sandbox.accessToken,
-    objects: ["Lead", "Contact"],
-    fields: { Lead: ["Email"], Contact: ["Email"] },
-    retry: { attempts: 2, baseMs: 5, maxMs: 10 },
-    consent: {
-      individual: {
-        purposes: [
-          { purpose: "newsletter", channel: "email", dataUsePurposeName: "Newsletter" },
-          { purpose: "marketing", channel: "email", dataUsePurposeName: "Marketing" },
-          { purpose: "marketing", channel: "sms", dataUsePurposeName: "Marketing" },
-        ],
+  ({ sandbox, sf, conn } = await startTestOrg(
+    {
+      consent: {
+        individual: {
+          purposes: [
+            { purpose: "newsletter", channel: "email", dataUsePurposeName: "Newsletter" },
+            { purpose: "marketing", channel: "email", dataUsePurposeName: "Marketing" },
+            { purpose: "marketing", channel: "sms", dataUsePurposeName: "Marketing" },
+          ],
+        },
       },
     },
-  });
-  conn = new Connection({
-    instanceUrl: sandbox.baseUrl,
-    accessToken: sandbox.accessToken,
-    version: "62.0",
-  });
+    { outboundBatchDelayMs: 10 },
+  ));
 });
 afterAll(() => sandbox.close());
 beforeEach(() => sandbox.clearRequests());

@@ -1,9 +1,10 @@
-import { Connection } from "jsforce";
+import type { Connection } from "jsforce";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ActivityWrite, EngagementEvent } from "../contract.ts";
 import { decodeEngagementCursor } from "./engagement.ts";
-import { createSalesforceConnector, type SalesforceConnector } from "./index.ts";
-import { type RunningSalesforceSandbox, startSalesforceSandbox } from "./sandbox/index.ts";
+import type { SalesforceConnector } from "./index.ts";
+import type { RunningSalesforceSandbox } from "./sandbox/index.ts";
+import { startTestOrg } from "./test-org.ts";
 
 let sandbox: RunningSalesforceSandbox;
 let sf: SalesforceConnector;
@@ -12,19 +13,7 @@ let leadId: string;
 let contactId: string;
 
 beforeAll(async () => {
-  sandbox = await startSalesforceSandbox({ port: 0 });
-  sf = createSalesforceConnector({
-    instanceUrl: sandbox.baseUrl,
-    accessToken: sandbox.accessToken,
-    objects: ["Lead", "Contact"],
-    fields: { Lead: ["Email"], Contact: ["Email"] },
-    retry: { attempts: 2, baseMs: 5, maxMs: 10 },
-  });
-  conn = new Connection({
-    instanceUrl: sandbox.baseUrl,
-    accessToken: sandbox.accessToken,
-    version: "62.0",
-  });
+  ({ sandbox, sf, conn } = await startTestOrg());
   leadId = sandbox.createRecord("Lead", { LastName: "Abe", Company: "Acme" }).Id as string;
   contactId = sandbox.createRecord("Contact", { LastName: "Ueda" }).Id as string;
   sandbox.createRecord("Task", {

@@ -1,20 +1,15 @@
-import { Connection } from "jsforce";
+import type { Connection } from "jsforce";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSalesforceConnector, type SalesforceConnector } from "./index.ts";
-import { type RunningSalesforceSandbox, startSalesforceSandbox } from "./sandbox/index.ts";
+import type { SalesforceConnector } from "./index.ts";
+import type { RunningSalesforceSandbox } from "./sandbox/index.ts";
+import { startTestOrg } from "./test-org.ts";
 
 let sandbox: RunningSalesforceSandbox;
 let sf: SalesforceConnector;
 let conn: Connection;
 
 beforeAll(async () => {
-  sandbox = await startSalesforceSandbox({ port: 0 });
-  sf = createSalesforceConnector({
-    instanceUrl: sandbox.baseUrl,
-    accessToken: sandbox.accessToken,
-    objects: ["Lead", "Contact"],
-    fields: { Lead: ["Email"], Contact: ["Email"] },
-    retry: { attempts: 2, baseMs: 5, maxMs: 10 },
+  ({ sandbox, sf, conn } = await startTestOrg({
     // Each test makes dozens of calls; the default 50/s limiter would only add waiting.
     rateLimit: { requests: 1000, perMs: 1000, concurrency: 10 },
     consent: {
@@ -22,12 +17,7 @@ beforeAll(async () => {
         purposes: [{ purpose: "newsletter", channel: "email", dataUsePurposeName: "Newsletter" }],
       },
     },
-  });
-  conn = new Connection({
-    instanceUrl: sandbox.baseUrl,
-    accessToken: sandbox.accessToken,
-    version: "62.0",
-  });
+  }));
 });
 afterAll(() => sandbox.close());
 

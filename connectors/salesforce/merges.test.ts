@@ -1,26 +1,15 @@
-import { Connection } from "jsforce";
+import type { Connection } from "jsforce";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSalesforceConnector, type SalesforceConnector } from "./index.ts";
-import { type RunningSalesforceSandbox, startSalesforceSandbox } from "./sandbox/index.ts";
+import type { SalesforceConnector } from "./index.ts";
+import type { RunningSalesforceSandbox } from "./sandbox/index.ts";
+import { startTestOrg } from "./test-org.ts";
 
 let sandbox: RunningSalesforceSandbox;
 let sf: SalesforceConnector;
 let conn: Connection;
 
 beforeAll(async () => {
-  sandbox = await startSalesforceSandbox({ port: 0 });
-  sf = createSalesforceConnector({
-    instanceUrl: sandbox.baseUrl,
-    accessToken: sandbox.accessToken,
-    objects: ["Lead", "Contact"],
-    fields: { Lead: ["Email"], Contact: ["Email"] },
-    retry: { attempts: 2, baseMs: 5, maxMs: 10 },
-  });
-  conn = new Connection({
-    instanceUrl: sandbox.baseUrl,
-    accessToken: sandbox.accessToken,
-    version: "62.0",
-  });
+  ({ sandbox, sf, conn } = await startTestOrg());
 });
 afterAll(() => sandbox.close());
 

@@ -3,6 +3,7 @@ import type { Contact } from "../core/contact.ts";
 import { matchRecords } from "../core/matching/index.ts";
 import { mergeContacts, splitContact } from "../core/merge.ts";
 import type { MergeRow } from "../store/contacts.ts";
+import type { DuplicateRow } from "../store/duplicates.ts";
 import { matchRecordOf, olderFirst, shareASystem } from "./dedupe.ts";
 import {
   addCounts,
@@ -72,26 +73,36 @@ export type PairDecision =
   | { ok: true; contact?: Contact }
   | { ok: false; reason: "not_found" | "decided" | "person_gone" };
 
+type Failure = Extract<PairDecision, { ok: false }>;
+
+/** The pair, if it is still waiting for a decision. */
+async function pendingPair(deps: PipelineDeps, pairId: string): Promise<DuplicateRow | Failure> {
+  const pair = await deps.store.duplicates.get(pairId);
+  if (!pair) return { ok: false, reason: "not_found" };
+  if (pair.status !== "pending") return { ok: false, reason: "decided" };
+  return pair;
+}
+
 /** A reviewer merges a queued pair: the older person survives, the pair's evidence goes in the history. */
 export async function mergeDuplicate(
   deps: PipelineDeps,
   pairId: string,
   by: string,
 ): Promise<PairDecision> {
-  const pair = await deps.store.duplicates.get(pairId);
-  if (!pair) return { ok: false, reason: "not_found" };
-  if (pair.status !== "pending") return { ok: false, reason: "decided" };
+  const pair = await pendingPair(deps, pairId);
+  if ("ok" in pair) return pair;
   const people = await deps.store.contacts.load([pair.a, pair.b]);
   if (people.length < 2) return { ok: false, reason: "person_gone" };
   const [winner, loser] = olderFirst(people[0]!, people[1]!);
-  const evidence = { pair: pair.id, probability: pair.probability, evidence: pair.evidence };
-  const merged = await mergePeople(deps, winner.id, loser.id, `review:${by}`, evidence);
+  // Decided first, so the pair's row is kept (as merged) rather than dropped with the loser's.
   await deps.store.duplicates.decide(pair.a, pair.b, {
     status: "merged",
     at: deps.now(),
     by,
     id: pair.id,
   });
+  const evidence = { pair: pair.id, probability: pair.probability, evidence: pair.evidence };
+  const merged = await mergePeople(deps, winner.id, loser.id, `review:${by}`, evidence);
   await publishPeople(deps, [winner.id]);
   return { ok: true, ...(merged ? { contact: merged } : {}) };
 }
@@ -102,9 +113,8 @@ export async function dismissDuplicate(
   pairId: string,
   by: string,
 ): Promise<PairDecision> {
-  const pair = await deps.store.duplicates.get(pairId);
-  if (!pair) return { ok: false, reason: "not_found" };
-  if (pair.status !== "pending") return { ok: false, reason: "decided" };
+  const pair = await pendingPair(deps, pairId);
+  if ("ok" in pair) return pair;
   await deps.store.duplicates.decide(pair.a, pair.b, {
     status: "dismissed",
     at: deps.now(),

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { personInBoth, settle, startTestHub, type TestHub, waitFor } from "../helpers/hub.ts";
+import {
+  personInBoth,
+  settle,
+  startTestHub,
+  systemsOf,
+  type TestHub,
+  waitFor,
+} from "../helpers/hub.ts";
 
 let t: TestHub;
 beforeAll(async () => {
@@ -14,9 +21,6 @@ type ContactBody = {
   sources: { system: string; object: string; externalId: string }[];
   attributes: Record<string, unknown>;
 };
-
-const systemsOf = (contact: ContactBody) =>
-  contact.sources.map((s) => `${s.system}/${s.object}`).sort();
 
 async function runToEnd() {
   const run = await t.api("/v1/runs", { json: {} });

@@ -1,14 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { personInBoth, settle, startTestHub, type TestHub, waitFor } from "../helpers/hub.ts";
+import {
+  personInBoth,
+  settle,
+  startTestHub,
+  systemsOf,
+  type TestHub,
+  waitFor,
+} from "../helpers/hub.ts";
 
 let t: TestHub;
 beforeAll(async () => {
   t = await startTestHub();
 });
 afterAll(() => t?.close());
-
-const systemsOf = (contact: { sources: { system: string; object: string }[] }) =>
-  contact.sources.map((s) => `${s.system}/${s.object}`).sort();
 
 describe("merges done in a source system, and unmerge", () => {
   it("a HubSpot contact.merge makes the two people one in the hub (no duplicate), and unmerge restores both", async () => {

@@ -1,14 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { personInBoth, settle, startTestHub, type TestHub, waitFor } from "../helpers/hub.ts";
+import {
+  personInBoth,
+  settle,
+  startTestHub,
+  systemsOf,
+  type TestHub,
+  waitFor,
+} from "../helpers/hub.ts";
 
 let t: TestHub;
 beforeAll(async () => {
   t = await startTestHub();
 });
 afterAll(() => t?.close());
-
-const systemsOf = (contact: { sources: { system: string; object: string }[] }) =>
-  contact.sources.map((s) => `${s.system}/${s.object}`).sort();
 
 describe("merges done in Salesforce are followed", () => {
   it("leads merged in Salesforce (MasterRecordId) make their people one in the hub on the next run, never a duplicate", async () => {

@@ -155,3 +155,7 @@ export async function personInBoth(
     contact,
   };
 }
+
+/** A contact's source records as sorted `system/object` strings. */
+export const systemsOf = (contact: { sources: { system: string; object: string }[] }) =>
+  contact.sources.map((s) => `${s.system}/${s.object}`).sort();

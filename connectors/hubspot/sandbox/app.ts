@@ -122,7 +122,7 @@ export function createSandboxApp(state: SandboxState): SandboxApp {
         );
         return;
       }
-      const fault = state.faults.take(method, url.pathname);
+      const fault = state.faults.take(method, url.pathname)?.status;
       if (fault === 429) {
         rateHeaders(c, state);
         c.res = c.json(rateLimitBody("TEN_SECONDLY_ROLLING"), 429);

@@ -87,7 +87,7 @@ export function createSandboxApp(
         c.res = fail(c, "615");
         return;
       }
-      if (!state.rate.tryTake()) {
+      if (!state.rate.tryTake().ok) {
         const secs = String(Math.round(state.rate.perMs / 1000));
         c.res = fail(
           c,

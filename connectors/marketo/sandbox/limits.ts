@@ -4,24 +4,10 @@
  * one-shot fault injection and the request log with its window statistics.
  */
 import type { SandboxRequestLogEntry } from "../../../src/sandbox/contract.ts";
+import { FaultQueue } from "../../../src/sandbox/limits.ts";
 import { centralDay } from "../quota.ts";
 
-export class RollingWindow {
-  private readonly starts: number[] = [];
-
-  constructor(
-    public max: number,
-    public perMs: number,
-  ) {}
-
-  /** Counts the call when there is room; refused calls are not counted. */
-  tryTake(now = Date.now()): boolean {
-    while (this.starts.length > 0 && this.starts[0]! <= now - this.perMs) this.starts.shift();
-    if (this.starts.length >= this.max) return false;
-    this.starts.push(now);
-    return true;
-  }
-}
+export { RollingWindow } from "../../../src/sandbox/limits.ts";
 
 export class DailyQuota {
   private day: string;
@@ -72,31 +58,10 @@ export interface FaultSpec {
   pathPrefix?: string;
 }
 
-export class FaultInjector {
-  private faults: Array<FaultSpec & { times: number }> = [];
-
-  add(fault: FaultSpec): void {
+export class FaultInjector extends FaultQueue<FaultSpec & { times: number }> {
+  override add(fault: FaultSpec & { times?: number }): void {
     if (!fault.code && !fault.httpStatus) throw new Error("a fault needs a code or an httpStatus");
-    const times = fault.times ?? 1;
-    if (!Number.isInteger(times) || times < 1) throw new Error("fault times must be >= 1");
-    this.faults.push({ ...fault, times, method: fault.method?.toUpperCase() });
-  }
-
-  clear(): void {
-    this.faults = [];
-  }
-
-  take(method: string, path: string): FaultSpec | undefined {
-    const index = this.faults.findIndex(
-      (f) =>
-        (f.method === undefined || f.method === method.toUpperCase()) &&
-        (f.pathPrefix === undefined || path.startsWith(f.pathPrefix)),
-    );
-    if (index < 0) return undefined;
-    const fault = this.faults[index]!;
-    fault.times -= 1;
-    if (fault.times <= 0) this.faults.splice(index, 1);
-    return fault;
+    super.add({ ...fault, times: fault.times ?? 1 });
   }
 }
 
