@@ -8,6 +8,7 @@
  * other system for good, since an implicit state can never opt anyone back in.
  */
 import type { ConsentChannel, ConsentStatement } from "../contract.ts";
+import { optOutBoxStatement } from "../shared/opt-out-box.ts";
 import { parseMarketoDatetime } from "./leads.ts";
 
 /** A boolean lead field that, when true, opts the person out of a channel or purpose. */
@@ -38,26 +39,20 @@ export function leadStatements(
   options: Required<MarketoConsentOptions>,
 ): ConsentStatement[] {
   const occurredAt = parseMarketoDatetime(lead.updatedAt);
-  const statements = options.fields.map((m): ConsentStatement => {
-    const checked = lead[m.field] === true;
-    const reason = m.field === "unsubscribed" ? lead.unsubscribedReason : undefined;
-    return {
+  const statements = options.fields.map((m) =>
+    optOutBoxStatement({
       channel: m.channel,
       purpose: m.purpose,
-      state: checked ? "opted_out" : "opted_in",
-      explicit: checked,
+      checked: lead[m.field] === true,
       occurredAt,
-      evidence: {
-        kind: "marketo_field",
-        ref: m.field,
-        ...(checked
-          ? typeof reason === "string" && reason !== ""
-            ? { note: reason }
-            : {}
-          : { note: "opt-out field is false: implies no objection, not consent" }),
-      },
-    };
-  });
+      kind: "marketo_field",
+      field: m.field,
+      reason:
+        m.field === "unsubscribed" && typeof lead.unsubscribedReason === "string"
+          ? lead.unsubscribedReason || undefined
+          : undefined,
+    }),
+  );
   if (options.marketingSuspendedAsOptOut && lead.marketingSuspended === true)
     statements.push({
       channel: "email",

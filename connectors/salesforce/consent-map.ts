@@ -4,6 +4,7 @@
  * person's Individual. No I/O here.
  */
 import type { ConsentChannel, ConsentStatement } from "../contract.ts";
+import { optOutBoxStatement } from "../shared/opt-out-box.ts";
 import type { SalesforceRecord } from "./api-types.ts";
 import { parseSalesforceDatetime } from "./contacts.ts";
 
@@ -61,21 +62,16 @@ export function fieldStatements(
   mappings: ConsentFieldMapping[],
 ): ConsentStatement[] {
   const occurredAt = parseSalesforceDatetime(record.SystemModstamp);
-  return mappings.map((m): ConsentStatement => {
-    const checked = record[m.field] === true;
-    return {
+  return mappings.map((m) =>
+    optOutBoxStatement({
       channel: m.channel,
       purpose: m.purpose,
-      state: checked ? "opted_out" : "opted_in",
-      explicit: checked,
+      checked: record[m.field] === true,
       occurredAt,
-      evidence: {
-        kind: "salesforce_field",
-        ref: m.field,
-        ...(checked ? {} : { note: "unchecked opt-out box: implies no objection, not consent" }),
-      },
-    };
-  });
+      kind: "salesforce_field",
+      field: m.field,
+    }),
+  );
 }
 
 /**
