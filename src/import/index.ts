@@ -10,6 +10,8 @@ export interface Imports {
   csv: ReadonlyMap<string, CsvMapping>;
   /** Uploads are stored here (next to the SQLite file) until their job ends. */
   uploadDir: string;
+  /** Larger uploads are refused with 413 (disk is the limit the hub protects). */
+  maxUploadBytes: number;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface Imports {
  * other source. CSV sources are never targets: `targets` and `rules` stay as they are.
  */
 export function createImports(
-  config: { mappingsDir: string; dbPath: string },
+  config: { mappingsDir: string; dbPath: string; importMaxBytes: number },
   mappings: MappingSet,
 ): Imports {
   const csv = readCsvMappings(config.mappingsDir, readConsentConfig(config.mappingsDir));
@@ -34,6 +36,7 @@ export function createImports(
     },
     csv,
     uploadDir: join(dirname(resolve(config.dbPath)), "imports"),
+    maxUploadBytes: config.importMaxBytes,
   };
 }
 

@@ -13,6 +13,7 @@ import type { ReadableStream as WebReadableStream } from "node:stream/web";
 export async function saveUpload(
   body: ReadableStream<Uint8Array>,
   dir: string,
+  maxBytes: number,
 ): Promise<{ file: string; bytes: number }> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${randomUUID()}.upload`);
@@ -21,6 +22,7 @@ export async function saveUpload(
     const input = Readable.fromWeb(body as WebReadableStream<Uint8Array>);
     input.on("data", (chunk: Buffer) => {
       bytes += chunk.length;
+      if (bytes > maxBytes) input.destroy(new UploadTooLarge(maxBytes));
     });
     await pipeline(input, createWriteStream(file, { flags: "wx" }));
     const handle = await open(file, "r+");
@@ -33,6 +35,14 @@ export async function saveUpload(
   } catch (error) {
     removeUpload(file);
     throw error;
+  }
+}
+
+/** The body passed the hub's upload limit; what was written is removed. */
+export class UploadTooLarge extends Error {
+  override name = "UploadTooLarge";
+  constructor(readonly maxBytes: number) {
+    super(`the upload is larger than ${maxBytes} bytes (TSUNAGU_IMPORT_MAX_BYTES)`);
   }
 }
 

@@ -19,6 +19,11 @@ const EnvSchema = z.object({
   TSUNAGU_ADMIN_TOKEN: optional,
   TSUNAGU_SYNC_CRON: z.string().default("*/5 * * * *"),
   TSUNAGU_RESCORE_CRON: z.string().default("17 3 * * *"),
+  TSUNAGU_IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(2 ** 31),
   TSUNAGU_PUBLIC_URL: z.url().optional(),
   TSUNAGU_MAPPINGS: z.string().default(SHIPPED_MAPPINGS),
   TSUNAGU_SYSTEMS: z
@@ -93,6 +98,8 @@ export interface HubConfig {
   syncCron: string;
   /** When decay is applied to every score (a rescore job). */
   rescoreCron: string;
+  /** The largest CSV upload accepted. */
+  importMaxBytes: number;
   publicUrl?: string;
   mappingsDir: string;
   /** null: no credentials, so the built-in simulator stands in. */
@@ -151,6 +158,7 @@ export function loadConfig(source: Record<string, string | undefined>): HubConfi
     adminToken: env.TSUNAGU_ADMIN_TOKEN ?? SANDBOX_ADMIN_TOKEN,
     syncCron: env.TSUNAGU_SYNC_CRON,
     rescoreCron: env.TSUNAGU_RESCORE_CRON,
+    importMaxBytes: env.TSUNAGU_IMPORT_MAX_BYTES,
     ...(env.TSUNAGU_PUBLIC_URL ? { publicUrl: env.TSUNAGU_PUBLIC_URL } : {}),
     mappingsDir: env.TSUNAGU_MAPPINGS,
     // With no credentials at all, every system is simulated; once some are real, only those

@@ -156,6 +156,22 @@ const uploads = (folder: string) => {
 };
 
 describe("CSV import (POST /v1/imports)", () => {
+  it("refuses an upload over TSUNAGU_IMPORT_MAX_BYTES with 413, keeping nothing", async () => {
+    const t = await startTestHub({ env: { ...env, TSUNAGU_IMPORT_MAX_BYTES: "4096" } });
+    try {
+      const big = `rec_id,given_name,surname\n${"rec-1,ada,lovelace\n".repeat(1000)}`;
+      const res = await post(t, "/v1/imports?mapping=febrl", big, { "content-type": "text/csv" });
+      expect(res.status).toBe(413);
+      const problem = (await res.json()) as Problem;
+      expect(problem.field).toBe("body");
+      expect(problem.detail).toContain("4096");
+      expect(uploads(t.dir)).toEqual([]);
+      expect((await t.api("/v1/imports")).body.results).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
   it("refuses an unknown or missing mapping, other media types and a file without the mapped columns", async () => {
     const t = await startTestHub({ env });
     try {

@@ -49,7 +49,10 @@ describe("CSV mappings (mappings/csv.<name>.json)", () => {
 
   it("joins the mapping set as csv:<name>/row without becoming a target or changing rules", () => {
     const base = shippedMappings();
-    const imports = createImports({ mappingsDir: MAPPINGS_DIR, dbPath: "/tmp/x/hub.db" }, base);
+    const imports = createImports(
+      { mappingsDir: MAPPINGS_DIR, dbPath: "/tmp/x/hub.db", importMaxBytes: 1024 },
+      base,
+    );
     expect(isCsvMapping(imports.mappings.get("csv:febrl", "row"))).toBe(true);
     expect(imports.mappings.get("csv:febrl", "Lead")).toBeUndefined();
     expect(imports.mappings.get("csv:nope", "row")).toBeUndefined();

@@ -13,6 +13,7 @@ import {
   partText,
   removeUpload,
   saveUpload,
+  UploadTooLarge,
 } from "../../import/upload.ts";
 import type { JobRow } from "../../store/jobs.ts";
 import type { AppDeps } from "../deps.ts";
@@ -126,7 +127,13 @@ export function registerImports(app: OpenAPIHono, deps: AppDeps) {
       const body = c.req.raw.body;
       if (!body) throw new ApiError(400, "Bad Request", "the body is empty", "body");
 
-      const upload = await saveUpload(body, imports.uploadDir);
+      const upload = await saveUpload(body, imports.uploadDir, imports.maxUploadBytes).catch(
+        (error: unknown) => {
+          throw error instanceof UploadTooLarge
+            ? new ApiError(413, "Content Too Large", error.message, "body")
+            : error;
+        },
+      );
       try {
         let name = queried;
         let range = { start: 0, end: upload.bytes };
