@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ConsentStatement } from "../contract.ts";
 import { DEFAULT_CONSENT_FIELDS, leadStatements, planConsentFields } from "./consent-map.ts";
-import { createMarketoConnector, type MarketoConnector } from "./index.ts";
-import { type RunningMarketoSandbox, startMarketoSandbox } from "./sandbox/index.ts";
+import type { MarketoConnector } from "./index.ts";
+import type { RunningMarketoSandbox } from "./sandbox/index.ts";
+import { startTestInstance } from "./test-instance.ts";
 
 const OPTIONS = { fields: DEFAULT_CONSENT_FIELDS, marketingSuspendedAsOptOut: false };
 const at = Date.parse("2026-05-01T12:34:56Z");
@@ -86,14 +87,7 @@ describe("readConsent / writeConsent against the simulator", () => {
   let sandbox: RunningMarketoSandbox;
   let connector: MarketoConnector;
   beforeAll(async () => {
-    sandbox = await startMarketoSandbox({ port: 0, rateLimit: { requests: 1000, perMs: 1000 } });
-    connector = createMarketoConnector({
-      baseUrl: sandbox.baseUrl,
-      clientId: sandbox.clientId,
-      clientSecret: sandbox.clientSecret,
-      rateLimit: { requests: 900, perMs: 1000, concurrency: 5 },
-      retry: { attempts: 3, baseMs: 10, maxMs: 50 },
-    });
+    ({ sandbox, connector } = await startTestInstance());
   });
   afterAll(() => sandbox.close());
   beforeEach(() => sandbox.clearRequests());

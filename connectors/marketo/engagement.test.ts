@@ -2,26 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EngagementEvent } from "../contract.ts";
 import { MarketoActivity } from "./api-types.ts";
 import { toEngagementEvent } from "./engagement.ts";
-import { createMarketoConnector, type MarketoConnector } from "./index.ts";
-import { type RunningMarketoSandbox, startMarketoSandbox } from "./sandbox/index.ts";
+import type { MarketoConnector } from "./index.ts";
+import type { RunningMarketoSandbox } from "./sandbox/index.ts";
+import { startTestInstance } from "./test-instance.ts";
 
 let sandbox: RunningMarketoSandbox;
 let connector: MarketoConnector;
 let since: number;
 
 beforeAll(async () => {
-  sandbox = await startMarketoSandbox({
-    port: 0,
-    rateLimit: { requests: 1000, perMs: 1000 },
-    activityScanSize: 4,
-  });
-  connector = createMarketoConnector({
-    baseUrl: sandbox.baseUrl,
-    clientId: sandbox.clientId,
-    clientSecret: sandbox.clientSecret,
-    rateLimit: { requests: 900, perMs: 1000, concurrency: 5 },
-    retry: { attempts: 3, baseMs: 10, maxMs: 50 },
-  });
+  ({ sandbox, connector } = await startTestInstance({}, { activityScanSize: 4 }));
   since = Date.now() - 5000;
 });
 afterAll(() => sandbox.close());

@@ -1,21 +1,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { WriteOp } from "../contract.ts";
-import { createMarketoConnector, type MarketoConnector } from "./index.ts";
-import { type RunningMarketoSandbox, startMarketoSandbox } from "./sandbox/index.ts";
+import type { MarketoConnector } from "./index.ts";
+import type { RunningMarketoSandbox } from "./sandbox/index.ts";
+import { startTestInstance } from "./test-instance.ts";
 
 let sandbox: RunningMarketoSandbox;
 let connector: MarketoConnector;
 
 beforeAll(async () => {
-  sandbox = await startMarketoSandbox({ port: 0, rateLimit: { requests: 1000, perMs: 1000 } });
-  connector = createMarketoConnector({
-    baseUrl: sandbox.baseUrl,
-    clientId: sandbox.clientId,
-    clientSecret: sandbox.clientSecret,
+  ({ sandbox, connector } = await startTestInstance({
     fields: ["email", "firstName", "lastName", "company", "unsubscribed", "tsunaguScore"],
-    rateLimit: { requests: 900, perMs: 1000, concurrency: 5 },
-    retry: { attempts: 3, baseMs: 10, maxMs: 50 },
-  });
+  }));
 });
 afterAll(() => sandbox.close());
 beforeEach(() => {
