@@ -12,9 +12,11 @@ import {
   type RunningSalesforceSandbox,
   startSalesforceSandbox,
 } from "./sandbox/index.ts";
+import { testConnection } from "./test-org.ts";
 
 const TOKEN_PATH = "/services/oauth2/token";
 const OPTIONS: SalesforceConnectorOptions = {
+  connect: testConnection,
   objects: ["Lead", "Contact"],
   fields: { Lead: ["FirstName", "LastName", "Email", "Company"], Contact: ["Email"] },
   retry: { attempts: 3, baseMs: 5, maxMs: 20 },

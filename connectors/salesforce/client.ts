@@ -1,15 +1,10 @@
 /**
- * jsforce Connection setup with exactly one retry layer (ours), a limiter, and error
- * classification. jsforce 3.10.16 retries 420/429/5xx and socket errors by itself for
- * GET/PUT/HEAD/OPTIONS/DELETE (src/request.ts, up to 5 times, 420 twice regardless); we
- * switch that off per request (`retry.methods: []`) through a thin transport wrapper,
- * which also turns every HTTP >= 400 into a SalesforceApiError that keeps the status code
- * (jsforce's own HttpApiError drops it and copies HTML bodies into the message).
+ * The Salesforce client: a connection (jsforce on Node, fetch on Workers; see
+ * `connection.ts`), a limiter, exactly one retry layer (ours), error classification and
+ * token renewal. Connections never retry by themselves.
  */
-import { Connection, type HttpRequest } from "jsforce";
 import { createLimiter, type Limiter } from "../shared/limiter.ts";
-import { parseRetryAfter, type RetryDecision, withRetry } from "../shared/retry.ts";
-import { SalesforceApiErrorBody } from "./api-types.ts";
+import { type RetryDecision, withRetry } from "../shared/retry.ts";
 import {
   createTokenSource,
   requestClientCredentialsToken,
@@ -17,7 +12,8 @@ import {
   type TokenSource,
   validateClientCredentials,
 } from "./auth.ts";
-import { SalesforceApiError, SalesforceAuthError } from "./errors.ts";
+import type { ConnectionFactory, SalesforceConnection } from "./connection.ts";
+import { networkCode, SalesforceApiError, SalesforceAuthError } from "./errors.ts";
 
 export { SalesforceApiError, SalesforceAuthError } from "./errors.ts";
 
@@ -31,26 +27,15 @@ export type SalesforceCredentials =
   | { auth: SalesforceAuth; instanceUrl?: undefined; accessToken?: undefined };
 
 export type SalesforceClientConfig = SalesforceCredentials & {
+  /** `jsforceConnection` (Node) or `fetchConnection` (Node and Workers). */
+  connect: ConnectionFactory;
   version?: string;
   rateLimit?: { requests: number; perMs: number; concurrency: number };
-  /** Per-request timeout; jsforce's default is 30 minutes. */
+  /** Per-request timeout (default 120 s; jsforce's own default is 30 minutes). */
   requestTimeoutMs?: number;
   retry?: { attempts?: number; baseMs?: number; maxMs?: number };
 };
 
-const NETWORK_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "ENETDOWN",
-  "ENETUNREACH",
-  "EHOSTDOWN",
-  "EHOSTUNREACH",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EAI_AGAIN",
-  "UND_ERR_SOCKET",
-]);
 /** Failures where the request certainly never reached Salesforce. */
 const NOT_SENT_CODES = new Set([
   "ECONNREFUSED",
@@ -59,18 +44,6 @@ const NOT_SENT_CODES = new Set([
   "ENETUNREACH",
   "EHOSTUNREACH",
 ]);
-
-function networkCode(error: unknown): string | undefined {
-  if (!error || typeof error !== "object") return undefined;
-  const e = error as { name?: string; code?: string; errno?: string };
-  if (e.name === "AbortError") return "ETIMEDOUT";
-  const code = e.code ?? e.errno;
-  return code && NETWORK_CODES.has(code)
-    ? code
-    : e.name === "FetchError"
-      ? "ECONNRESET"
-      : undefined;
-}
 
 /** The daily allocation is spent: waiting seconds does not help, so never retry in-call. */
 export function isDailyLimit(error: unknown): boolean {
@@ -122,58 +95,6 @@ export function errorCode(error: unknown): string {
   return code ? `NETWORK_${code}` : "UNKNOWN_ERROR";
 }
 
-function toApiError(res: {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-}): SalesforceApiError {
-  const retryAfterMs = parseRetryAfter(res.headers["retry-after"]);
-  if (/json/i.test(res.headers["content-type"] ?? "")) {
-    try {
-      const parsed = SalesforceApiErrorBody.safeParse(JSON.parse(res.body));
-      const first = parsed.success ? parsed.data[0] : undefined;
-      if (first)
-        return new SalesforceApiError(
-          res.statusCode,
-          first.errorCode,
-          first.message,
-          first.fields ?? [],
-          retryAfterMs,
-        );
-    } catch {
-      // fall through: not the documented error shape
-    }
-  }
-  return new SalesforceApiError(
-    res.statusCode,
-    `HTTP_${res.statusCode}`,
-    `Salesforce answered HTTP ${res.statusCode}`,
-    [],
-    retryAfterMs,
-  );
-}
-
-/** Replaces the connection's transport: no jsforce retries, a timeout, typed HTTP errors. */
-function installSingleRetryLayer(conn: Connection, timeoutMs: number): void {
-  const inner = conn._transport;
-  const wrapper = {
-    httpRequest(req: HttpRequest, options: Parameters<typeof inner.httpRequest>[1] = {}) {
-      const sp = inner.httpRequest(req, {
-        ...options,
-        timeout: timeoutMs,
-        retry: { ...options.retry, methods: [], maxRetries: 0 },
-      });
-      const checked = sp.then((res) => {
-        if (res.statusCode >= 400) throw toApiError(res);
-        return res;
-      });
-      return Object.assign(checked, { stream: () => sp.stream() });
-    },
-    getRequestStreamCreator: () => inner.getRequestStreamCreator(),
-  };
-  conn._transport = wrapper as unknown as typeof inner;
-}
-
 /** The access token was rejected (expired, revoked, or the session was logged out). */
 export function isInvalidSession(error: unknown): boolean {
   return (
@@ -186,12 +107,15 @@ export function isInvalidSession(error: unknown): boolean {
 
 export interface SalesforceClient {
   /**
-   * The jsforce connection. With `auth` it has no token until the first `call` (use
-   * `call`, which also renews the token).
+   * The connection. With `auth` it has no token until the first `call` (use `call`, which
+   * also renews the token).
    */
-  readonly conn: Connection;
+  readonly conn: SalesforceConnection;
   /** Runs one API call through the limiter with our retry policy. */
-  call<T>(fn: (conn: Connection) => Promise<T>, options?: { idempotent?: boolean }): Promise<T>;
+  call<T>(
+    fn: (conn: SalesforceConnection) => Promise<T>,
+    options?: { idempotent?: boolean },
+  ): Promise<T>;
   /** Daily API usage from the last `Sforce-Limit-Info` header seen. */
   apiUsage(): { used: number; limit: number } | undefined;
 }
@@ -205,19 +129,18 @@ export function createSalesforceClient(config: SalesforceClientConfig): Salesfor
   if (auth && auth.kind !== "client_credentials")
     throw new Error(`Salesforce config: unsupported auth kind ${String(auth.kind)}`);
   if (auth) validateClientCredentials(auth);
-  // jsforce gets no OAuth client and no refreshFn, so it never refreshes by itself (its
-  // refresh re-sends without bound and would be a second retry layer); we do it in `call`.
-  const conn = new Connection({
+  // The connection never refreshes a token by itself; `call` renews on 401.
+  const conn = config.connect({
     instanceUrl: auth ? auth.loginUrl.replace(/\/+$/, "") : config.instanceUrl,
     ...(auth ? {} : { accessToken: config.accessToken }),
     version,
+    timeoutMs,
   });
-  installSingleRetryLayer(conn, timeoutMs);
   const tokens: TokenSource | undefined = auth
     ? createTokenSource(
         () => requestClientCredentialsToken(auth, timeoutMs),
         (session) => {
-          // jsforce reads both on every request; no need to rebuild the Connection.
+          // Connections read both on every request; no need to rebuild one.
           conn.instanceUrl = session.instanceUrl;
           conn.accessToken = session.accessToken;
         },
@@ -229,7 +152,10 @@ export function createSalesforceClient(config: SalesforceClientConfig): Salesfor
   );
   return {
     conn,
-    call: <T>(fn: (conn: Connection) => Promise<T>, options: { idempotent?: boolean } = {}) => {
+    call: <T>(
+      fn: (conn: SalesforceConnection) => Promise<T>,
+      options: { idempotent?: boolean } = {},
+    ) => {
       let renewed = false;
       const attempt = async (): Promise<T> => {
         if (!tokens) return limiter.schedule(() => fn(conn));
@@ -237,7 +163,7 @@ export function createSalesforceClient(config: SalesforceClientConfig): Salesfor
         let used: string | undefined;
         const send = () =>
           limiter.schedule(() => {
-            used = conn.accessToken ?? undefined;
+            used = conn.accessToken;
             return fn(conn);
           });
         try {
@@ -259,7 +185,7 @@ export function createSalesforceClient(config: SalesforceClientConfig): Salesfor
       });
     },
     apiUsage: () => {
-      const usage = conn.limitInfo?.apiUsage;
+      const usage = conn.limitInfo.apiUsage;
       return usage ? { used: usage.used, limit: usage.limit } : undefined;
     },
   };

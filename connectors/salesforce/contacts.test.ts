@@ -8,6 +8,7 @@ import {
   type SalesforceConnectorOptions,
 } from "./index.ts";
 import { type RunningSalesforceSandbox, startSalesforceSandbox } from "./sandbox/index.ts";
+import { testConnection } from "./test-org.ts";
 import { outboundAck, parseOutboundMessage, sameOrgId, soapFault } from "./webhooks.ts";
 
 const SEEDED = 5000;
@@ -32,6 +33,7 @@ beforeAll(async () => {
     })),
   });
   config = {
+    connect: testConnection,
     instanceUrl: sandbox.baseUrl,
     accessToken: sandbox.accessToken,
     objects: ["Lead", "Contact"],

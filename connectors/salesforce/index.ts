@@ -1,7 +1,9 @@
 /**
- * The Salesforce connector: Lead and Contact over the REST API through jsforce, plus consent
- * (opt-out boxes, ContactPointTypeConsent), engagement (Tasks, Events, campaign responses;
- * Tasks written back) and erasure.
+ * The Salesforce connector: Lead and Contact over the REST API, plus consent (opt-out boxes,
+ * ContactPointTypeConsent), engagement (Tasks, Events, campaign responses; Tasks written back)
+ * and erasure. The connection is passed in (`connect`): `jsforceConnection` from
+ * `./jsforce-connection.ts` on Node, `fetchConnection` from `./fetch-connection.ts` anywhere
+ * fetch runs (Workers); this module never imports jsforce.
  */
 import type {
   Connector,
@@ -15,6 +17,7 @@ import {
   type SalesforceClient,
   type SalesforceCredentials,
 } from "./client.ts";
+import type { ConnectionFactory } from "./connection.ts";
 import { purposeIdLoader, readConsent } from "./consent.ts";
 import { DEFAULT_CONSENT_FIELDS, type SalesforceConsentOptions } from "./consent-map.ts";
 import { writeConsent } from "./consent-write.ts";
@@ -34,6 +37,8 @@ export type SalesforceConnectorConfig = SalesforceCredentials & SalesforceConnec
 
 /** Everything but the credentials. */
 export interface SalesforceConnectorOptions {
+  /** The connection: `jsforceConnection` (Node) or `fetchConnection` (Node and Workers). */
+  connect: ConnectionFactory;
   /** API version (default "62.0"; sObject Collections need 42.0+). */
   version?: string;
   objects: SalesforceObject[];
@@ -110,6 +115,7 @@ export {
   SalesforceAuthError,
   type SalesforceCredentials,
 } from "./client.ts";
+export type { ConnectionFactory, SalesforceConnection } from "./connection.ts";
 export type {
   ConsentFieldMapping,
   ConsentPurposeMapping,

@@ -1,4 +1,3 @@
-import type { QueryOptions } from "jsforce";
 /**
  * Generic record I/O for the consent, engagement and erasure capabilities: query with all
  * pages, and sObject Collections create/update/upsert/delete in calls of 200, each record
@@ -28,8 +27,8 @@ export async function queryAll(
 }
 
 /**
- * Every page of a SOQL query: `query`, then `queryMore` on `nextRecordsUrl` until `done`.
- * jsforce's autoFetch is not used: it stops silently at 10,000 records (maxFetch).
+ * Every page of a SOQL query: `query`, then `queryMore` on `nextRecordsUrl` until `done`,
+ * each page a separate call (jsforce's autoFetch would stop silently at 10,000 records).
  */
 export async function* queryPages(
   client: SalesforceClient,
@@ -42,11 +41,10 @@ export async function* queryPages(
   while (first || next) {
     options.signal?.throwIfAborted();
     const locator = next;
-    // Query objects are thenables that run on `then`; a retry builds a fresh one.
-    const raw = await client.call(async (conn) =>
+    const raw = await client.call((conn) =>
       locator
-        ? await conn.queryMore(locator, { headers } as QueryOptions)
-        : await conn.query(soql, { headers, scanAll: options.scanAll === true }),
+        ? conn.queryMore(locator, { headers })
+        : conn.query(soql, { headers, scanAll: options.scanAll === true }),
     );
     first = false;
     const page = SalesforceQueryResult.parse(raw);
@@ -127,7 +125,7 @@ export async function saveAll(
             case "upsert":
               return sobject.upsert(chunk, mode.extIdField, options);
             case "delete":
-              // DELETE /composite/sobjects?ids=... (jsforce uses Collections for an array).
+              // DELETE /composite/sobjects?ids=...
               return sobject.destroy(
                 chunk.map((r) => String(r.Id)),
                 options,

@@ -1,14 +1,34 @@
 import { Connection } from "jsforce";
+import type { ConnectionFactory } from "./connection.ts";
+import { fetchConnection } from "./fetch-connection.ts";
 import {
   createSalesforceConnector,
   type SalesforceConnector,
   type SalesforceConnectorOptions,
 } from "./index.ts";
+import { jsforceConnection } from "./jsforce-connection.ts";
 import {
   type RunningSalesforceSandbox,
   type SalesforceSandboxOptions,
   startSalesforceSandbox,
 } from "./sandbox/index.ts";
+
+const CONNECTIONS: Record<string, ConnectionFactory> = {
+  jsforce: jsforceConnection,
+  fetch: fetchConnection,
+};
+
+/**
+ * The connection the connector tests run on: `SALESFORCE_CONNECTION=fetch` or `jsforce`
+ * (the default), so the whole suite can be run against either.
+ */
+export const testConnection: ConnectionFactory = (() => {
+  const name = process.env.SALESFORCE_CONNECTION || "jsforce";
+  const connect = CONNECTIONS[name];
+  if (!connect)
+    throw new Error(`SALESFORCE_CONNECTION must be one of ${Object.keys(CONNECTIONS).join(", ")}`);
+  return connect;
+})();
 
 export interface TestOrg {
   sandbox: RunningSalesforceSandbox;
@@ -25,6 +45,7 @@ export async function startTestOrg(
 ): Promise<TestOrg> {
   const sandbox = await startSalesforceSandbox({ port: 0, ...sandboxOptions });
   const sf = createSalesforceConnector({
+    connect: testConnection,
     instanceUrl: sandbox.baseUrl,
     accessToken: sandbox.accessToken,
     objects: ["Lead", "Contact"],
