@@ -6,6 +6,7 @@ import type { Connector, SystemName } from "../../connectors/contract.ts";
 import { createHubspotConnector } from "../../connectors/hubspot/index.ts";
 import { createMarketoConnector } from "../../connectors/marketo/index.ts";
 import { createSalesforceConnector } from "../../connectors/salesforce/index.ts";
+import { jsforceConnection } from "../../connectors/salesforce/jsforce-connection.ts";
 import { connectorConsentOptions, consentSlots } from "../core/consent-config.ts";
 import { createIdentity } from "../core/identity.ts";
 import { sourceFieldsToRead } from "../core/mapping.ts";
@@ -114,6 +115,7 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
       "salesforce",
       createSalesforceConnector({
         ...salesforce.credentials,
+        connect: jsforceConnection,
         version: salesforce.apiVersion,
         // Salesforce publishes no per-second limit; this cap protects the daily allocation.
         rateLimit: { requests: salesforce.requestsPerSecond, perMs: 1000, concurrency: 10 },
