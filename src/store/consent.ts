@@ -1,8 +1,9 @@
 import { and, asc, desc, eq, inArray, lt, or } from "drizzle-orm";
 import type { ConsentChannel, LegalBasis, SystemName } from "../../connectors/contract.ts";
 import type { ConsentEvent } from "../core/consent.ts";
+import { atomically, changes, chunks, rowsPerInsert, statement, together } from "./batch.ts";
+import type { Db } from "./db.ts";
 import { consentEvents, engagementEvents } from "./schema.ts";
-import type { Db } from "./sqlite.ts";
 
 export type EngagementRow = typeof engagementEvents.$inferSelect;
 
@@ -10,44 +11,41 @@ export function consentQueries(db: Db) {
   return {
     /** Appends statements; ones already stored (same id) are ignored. Returns how many were new. */
     async add(contactId: string, events: ConsentEvent[], now: number): Promise<number> {
-      if (events.length === 0) return 0;
-      return db.transaction((tx) => {
-        let inserted = 0;
-        for (const e of events) {
-          inserted += tx
-            .insert(consentEvents)
-            .values({
-              id: e.id,
-              contactId,
-              channel: e.channel,
-              purpose: e.purpose,
-              state: e.state,
-              explicit: e.explicit,
-              legalBasis: e.legalBasis ?? null,
-              source: e.source,
-              occurredAt: e.occurredAt,
-              evidence: e.evidence,
-              recordedAt: now,
-            })
-            .onConflictDoNothing()
-            .run().changes;
-        }
-        return inserted;
-      });
+      const rows = events.map((e) => ({
+        id: e.id,
+        contactId,
+        channel: e.channel,
+        purpose: e.purpose,
+        state: e.state,
+        explicit: e.explicit,
+        legalBasis: e.legalBasis ?? null,
+        source: e.source,
+        occurredAt: e.occurredAt,
+        evidence: e.evidence,
+        recordedAt: now,
+      }));
+      const inserts = chunks(rows, rowsPerInsert(consentEvents)).map((part) =>
+        statement(db, db.insert(consentEvents).values(part).onConflictDoNothing()),
+      );
+      return changes(await atomically(db, inserts));
     },
     async forContact(contactId: string): Promise<ConsentEvent[]> {
       return (await this.forContacts([contactId])).get(contactId) ?? [];
     },
-    /** Statements of many people in one query, oldest first per person. */
+    /** Statements of many people in one batch, oldest first per person. */
     async forContacts(contactIds: string[]): Promise<Map<string, ConsentEvent[]>> {
       const byContact = new Map<string, ConsentEvent[]>();
-      for (let i = 0; i < contactIds.length; i += 500) {
-        const rows = db
-          .select()
-          .from(consentEvents)
-          .where(inArray(consentEvents.contactId, contactIds.slice(i, i + 500)))
-          .orderBy(asc(consentEvents.occurredAt), asc(consentEvents.id))
-          .all();
+      const parts = await together(
+        db,
+        chunks(contactIds).map((part) =>
+          db
+            .select()
+            .from(consentEvents)
+            .where(inArray(consentEvents.contactId, part))
+            .orderBy(asc(consentEvents.occurredAt), asc(consentEvents.id)),
+        ),
+      );
+      for (const rows of parts) {
         for (const r of rows) {
           const list = byContact.get(r.contactId) ?? [];
           list.push({
@@ -80,35 +78,34 @@ interface EngagementSqlRow {
 
 export function engagementQueries(db: Db) {
   // Scoring reads every touched person's events: one prepared statement, not a built query each.
-  const newest = db.$client.prepare<[string, number], EngagementSqlRow>(
+  const newest = db.$client.prepare(
     `select key, system, type, occurred_at as occurredAt, title, detail from engagement_events
      where contact_id = ? order by occurred_at desc limit ?`,
   );
   return {
     /** Every purchase event (RFM is computed over all buyers at once). */
     async purchases(): Promise<EngagementRow[]> {
-      return db.select().from(engagementEvents).where(eq(engagementEvents.type, "purchase")).all();
+      return db.select().from(engagementEvents).where(eq(engagementEvents.type, "purchase"));
     },
     /** A person's newest events, for scoring. */
     async newest(contactId: string, limit: number): Promise<Omit<EngagementRow, "contactId">[]> {
-      return newest
-        .all(contactId, limit)
-        .map((row) => ({ ...row, detail: JSON.parse(row.detail) as EngagementRow["detail"] }));
+      const { results } = await newest.bind(contactId, limit).all<EngagementSqlRow>();
+      return results.map((row) => ({
+        ...row,
+        detail: JSON.parse(row.detail) as EngagementRow["detail"],
+      }));
     },
     /** Stores events once per key; re-reads and replays add nothing. */
     async add(rows: EngagementRow[]): Promise<number> {
-      if (rows.length === 0) return 0;
-      return db.transaction((tx) => {
-        let inserted = 0;
-        for (const row of rows)
-          inserted += tx.insert(engagementEvents).values(row).onConflictDoNothing().run().changes;
-        return inserted;
-      });
+      const inserts = chunks(rows, rowsPerInsert(engagementEvents)).map((part) =>
+        statement(db, db.insert(engagementEvents).values(part).onConflictDoNothing()),
+      );
+      return changes(await atomically(db, inserts));
     },
     /** Newest first; the cursor is the key of the last event of the previous page. */
     async list(contactId: string, limit: number, cursor?: string): Promise<EngagementRow[]> {
       const after = cursor
-        ? db.select().from(engagementEvents).where(eq(engagementEvents.key, cursor)).get()
+        ? await db.select().from(engagementEvents).where(eq(engagementEvents.key, cursor)).get()
         : undefined;
       return db
         .select()
@@ -128,8 +125,7 @@ export function engagementQueries(db: Db) {
           ),
         )
         .orderBy(desc(engagementEvents.occurredAt), desc(engagementEvents.key))
-        .limit(limit)
-        .all();
+        .limit(limit);
     },
   };
 }

@@ -1,23 +1,19 @@
-import { and, asc, desc, eq, gt, inArray } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { Contact, Link } from "../core/contact.ts";
 import type { Identity, MatchKey } from "../core/identity.ts";
+import { atomically, chunks, statement, together } from "./batch.ts";
+import type { D1LikeStatement, Db } from "./db.ts";
 import { consentEvents, contacts, engagementEvents, links, matchKeys, merges } from "./schema.ts";
 
 export type MergeRow = typeof merges.$inferSelect;
-
-import type { Db } from "./sqlite.ts";
+type ContactRow = typeof contacts.$inferSelect;
+type LinkRow = typeof links.$inferSelect;
 
 type LinkRef = Pick<Link, "system" | "object" | "externalId">;
 
-const CHUNK = 500;
-const chunks = <T>(items: T[], size = CHUNK): T[][] =>
-  Array.from({ length: Math.ceil(items.length / size) }, (_, i) =>
-    items.slice(i * size, (i + 1) * size),
-  );
-
 /**
- * Saving is the hot path of every batch: plain SQL prepared once, instead of a query
- * built per row (building dominated backfill time). The same statements bind on D1.
+ * Saving is the hot path of every batch: plain SQL prepared once and bound per row,
+ * instead of a query built per row (building dominated backfill time).
  */
 const SAVE_SQL = {
   contact: `insert into contacts (id, golden, created_at, updated_at, score) values (?, ?, ?, ?, ?)
@@ -33,45 +29,53 @@ const SAVE_SQL = {
 };
 
 export function contactQueries(db: Db, identity: Identity) {
-  const sqlite = db.$client;
-  const statements = Object.fromEntries(
-    Object.entries(SAVE_SQL).map(([name, text]) => [name, sqlite.prepare(text)]),
-  ) as Record<keyof typeof SAVE_SQL, import("better-sqlite3").Statement<unknown[]>>;
-  const saveAll = sqlite.transaction((list: Contact[]) => {
+  const prepared = Object.fromEntries(
+    Object.entries(SAVE_SQL).map(([name, text]) => [name, db.$client.prepare(text)]),
+  ) as Record<keyof typeof SAVE_SQL, D1LikeStatement>;
+
+  function saving(list: Contact[]): D1LikeStatement[] {
+    const out: D1LikeStatement[] = [];
     for (const contact of list) {
-      statements.contact.run(
-        contact.id,
-        JSON.stringify(contact.golden),
-        contact.createdAt,
-        contact.updatedAt,
-        contact.score ? JSON.stringify(contact.score) : null,
-      );
-      statements.dropLinks.run(contact.id);
-      for (const link of contact.links) {
-        statements.link.run(
-          link.system,
-          link.object,
-          link.externalId,
+      out.push(
+        prepared.contact.bind(
           contact.id,
-          JSON.stringify(link.observed),
-          link.consent ? JSON.stringify(link.consent) : null,
-          link.lastSyncedAt,
+          JSON.stringify(contact.golden),
+          contact.createdAt,
+          contact.updatedAt,
+          contact.score ? JSON.stringify(contact.score) : null,
+        ),
+        prepared.dropLinks.bind(contact.id),
+      );
+      for (const link of contact.links) {
+        out.push(
+          prepared.link.bind(
+            link.system,
+            link.object,
+            link.externalId,
+            contact.id,
+            JSON.stringify(link.observed),
+            link.consent ? JSON.stringify(link.consent) : null,
+            link.lastSyncedAt,
+          ),
         );
       }
-      statements.dropKeys.run(contact.id);
+      out.push(prepared.dropKeys.bind(contact.id));
       for (const key of identity.contactKeys(contact))
-        statements.key.run(key.kind, key.value, contact.id);
+        out.push(prepared.key.bind(key.kind, key.value, contact.id));
     }
-  });
+    return out;
+  }
 
-  function load(ids: string[]): Contact[] {
+  async function load(ids: string[]): Promise<Contact[]> {
     if (ids.length === 0) return [];
-    const rows = chunks(ids).flatMap((part) =>
-      db.select().from(contacts).where(inArray(contacts.id, part)).all(),
-    );
-    const linkRows = chunks(ids).flatMap((part) =>
-      db.select().from(links).where(inArray(links.contactId, part)).all(),
-    );
+    const parts = chunks(ids);
+    // One batch, so the people and their links are read as of the same moment.
+    const results = await together(db, [
+      ...parts.map((part) => db.select().from(contacts).where(inArray(contacts.id, part))),
+      ...parts.map((part) => db.select().from(links).where(inArray(links.contactId, part))),
+    ]);
+    const rows = results.slice(0, parts.length).flat() as ContactRow[];
+    const linkRows = results.slice(parts.length).flat() as LinkRow[];
     const byContact = new Map<string, Link[]>();
     for (const row of linkRows) {
       const list = byContact.get(row.contactId) ?? [];
@@ -88,58 +92,58 @@ export function contactQueries(db: Db, identity: Identity) {
     return rows.map((row) => ({ ...row, links: byContact.get(row.id) ?? [] }));
   }
 
-  function idsByKeys(keys: MatchKey[]): Set<string> {
-    const ids = new Set<string>();
+  const holdersOf = (keys: MatchKey[]) => {
     const byKind = new Map<string, string[]>();
     for (const key of keys) byKind.set(key.kind, [...(byKind.get(key.kind) ?? []), key.value]);
-    for (const [kind, values] of byKind)
-      for (const part of chunks([...new Set(values)])) {
-        const rows = db
+    return [...byKind].flatMap(([kind, values]) =>
+      chunks([...new Set(values)]).map((part) =>
+        db
           .select({ contactId: matchKeys.contactId })
           .from(matchKeys)
-          .where(and(eq(matchKeys.kind, kind), inArray(matchKeys.value, part)))
-          .all();
-        for (const row of rows) ids.add(row.contactId);
-      }
-    return ids;
+          .where(and(eq(matchKeys.kind, kind), inArray(matchKeys.value, part))),
+      ),
+    );
+  };
+
+  const linkedTo = (refs: LinkRef[]) => {
+    const groups = new Map<string, LinkRef[]>();
+    for (const ref of refs) {
+      const key = `${ref.system}\u0000${ref.object}`;
+      groups.set(key, [...(groups.get(key) ?? []), ref]);
+    }
+    return [...groups.values()].flatMap((group) => {
+      const { system, object } = group[0]!;
+      return chunks(group.map((r) => r.externalId)).map((part) =>
+        db
+          .select({ contactId: links.contactId })
+          .from(links)
+          .where(
+            and(
+              eq(links.system, system),
+              eq(links.object, object),
+              inArray(links.externalId, part),
+            ),
+          ),
+      );
+    });
+  };
+
+  async function loadFor(refs: LinkRef[], keys: MatchKey[]): Promise<Contact[]> {
+    const rows = await together(db, [...holdersOf(keys), ...linkedTo(refs)]);
+    return load([...new Set(rows.flat().map((row) => row.contactId))]);
   }
 
   return {
     /** Contacts reachable from these records (crosswalk) or these identity keys, with all their links. */
-    async loadFor(refs: LinkRef[], keys: MatchKey[]): Promise<Contact[]> {
-      const ids = idsByKeys(keys);
-      const groups = new Map<string, LinkRef[]>();
-      for (const ref of refs) {
-        const key = `${ref.system}\u0000${ref.object}`;
-        groups.set(key, [...(groups.get(key) ?? []), ref]);
-      }
-      for (const group of groups.values()) {
-        const { system, object } = group[0]!;
-        for (const part of chunks(group.map((r) => r.externalId))) {
-          const rows = db
-            .select({ contactId: links.contactId })
-            .from(links)
-            .where(
-              and(
-                eq(links.system, system),
-                eq(links.object, object),
-                inArray(links.externalId, part),
-              ),
-            )
-            .all();
-          for (const row of rows) ids.add(row.contactId);
-        }
-      }
-      return load([...ids]);
-    },
+    loadFor,
 
     async get(id: string): Promise<Contact | undefined> {
-      return load([id])[0];
+      return (await load([id]))[0];
     },
 
     async byEmail(email: string): Promise<Contact[]> {
       const key = identity.emailKey(email);
-      return key ? load([...idsByKeys([{ kind: "email", value: key }])]) : [];
+      return key ? loadFor([], [{ kind: "email", value: key }]) : [];
     },
 
     /**
@@ -149,25 +153,24 @@ export function contactQueries(db: Db, identity: Identity) {
      */
     async candidateIds(keys: MatchKey[], maxBlock: number): Promise<Set<string>> {
       const ids = new Set<string>();
-      for (const key of keys) {
-        const rows = statements.holders.all(key.kind, key.value, maxBlock + 1) as {
-          contact_id: string;
-        }[];
+      if (keys.length === 0) return ids;
+      const results = await db.$client.batch<{ contact_id: string }>(
+        keys.map((key) => prepared.holders.bind(key.kind, key.value, maxBlock + 1)),
+      );
+      for (const { results: rows } of results)
         if (rows.length <= maxBlock) for (const row of rows) ids.add(row.contact_id);
-      }
       return ids;
     },
 
-    load: async (ids: string[]) => load(ids),
+    load,
 
     async list(limit: number, after?: string): Promise<Contact[]> {
-      const rows = db
+      const rows = await db
         .select({ id: contacts.id })
         .from(contacts)
         .where(after ? gt(contacts.id, after) : undefined)
         .orderBy(asc(contacts.id))
-        .limit(limit)
-        .all();
+        .limit(limit);
       return load(rows.map((r) => r.id));
     },
 
@@ -176,65 +179,64 @@ export function contactQueries(db: Db, identity: Identity) {
     },
 
     /**
-     * In one transaction: the winner saved with the loser's links, the loser's consent and
-     * engagement moved over, the loser deleted, and the history row that can undo it all.
+     * In one batch: the history row that can undo it all (listing the loser's consent and
+     * engagement rows as they are inside the batch), those rows moved to the winner, the
+     * loser deleted and the winner saved with the loser's links.
      */
     async mergeInto(
       winner: Contact,
       loser: Contact,
       history: Omit<MergeRow, "moved" | "undoneAt">,
     ): Promise<void> {
-      sqlite.transaction(() => {
-        const consentIds = db
-          .select({ id: consentEvents.id })
-          .from(consentEvents)
-          .where(eq(consentEvents.contactId, loser.id))
-          .all();
-        const engagementKeys = db
-          .select({ key: engagementEvents.key })
-          .from(engagementEvents)
-          .where(eq(engagementEvents.contactId, loser.id))
-          .all();
-        db.update(consentEvents)
-          .set({ contactId: winner.id })
-          .where(eq(consentEvents.contactId, loser.id))
-          .run();
-        db.update(engagementEvents)
-          .set({ contactId: winner.id })
-          .where(eq(engagementEvents.contactId, loser.id))
-          .run();
-        db.delete(contacts).where(eq(contacts.id, loser.id)).run();
-        saveAll([winner]);
-        db.insert(merges)
-          .values({
-            ...history,
-            moved: {
-              consent: consentIds.map((r) => r.id),
-              engagement: engagementKeys.map((r) => r.key),
-            },
-          })
-          .run();
-      })();
+      const moved = sql`json_object(
+        'consent', json((select json_group_array(${consentEvents.id}) from ${consentEvents} where ${consentEvents.contactId} = ${loser.id})),
+        'engagement', json((select json_group_array(${engagementEvents.key}) from ${engagementEvents} where ${engagementEvents.contactId} = ${loser.id}))
+      )`;
+      await atomically(db, [
+        statement(db, db.insert(merges).values({ ...history, moved })),
+        statement(
+          db,
+          db
+            .update(consentEvents)
+            .set({ contactId: winner.id })
+            .where(eq(consentEvents.contactId, loser.id)),
+        ),
+        statement(
+          db,
+          db
+            .update(engagementEvents)
+            .set({ contactId: winner.id })
+            .where(eq(engagementEvents.contactId, loser.id)),
+        ),
+        statement(db, db.delete(contacts).where(eq(contacts.id, loser.id))),
+        ...saving([winner]),
+      ]);
     },
 
-    /** Undoes a merge in one transaction: both people saved, moved rows moved back. */
+    /** Undoes a merge in one batch: both people saved, moved rows moved back. */
     async unmerge(row: MergeRow, winner: Contact, loser: Contact, now: number): Promise<void> {
-      sqlite.transaction(() => {
-        saveAll([winner, loser]);
-        for (const ids of chunks(row.moved.consent)) {
-          db.update(consentEvents)
-            .set({ contactId: loser.id })
-            .where(inArray(consentEvents.id, ids))
-            .run();
-        }
-        for (const keys of chunks(row.moved.engagement)) {
-          db.update(engagementEvents)
-            .set({ contactId: loser.id })
-            .where(inArray(engagementEvents.key, keys))
-            .run();
-        }
-        db.update(merges).set({ undoneAt: now }).where(eq(merges.id, row.id)).run();
-      })();
+      await atomically(db, [
+        ...saving([winner, loser]),
+        ...chunks(row.moved.consent).map((ids) =>
+          statement(
+            db,
+            db
+              .update(consentEvents)
+              .set({ contactId: loser.id })
+              .where(inArray(consentEvents.id, ids)),
+          ),
+        ),
+        ...chunks(row.moved.engagement).map((keys) =>
+          statement(
+            db,
+            db
+              .update(engagementEvents)
+              .set({ contactId: loser.id })
+              .where(inArray(engagementEvents.key, keys)),
+          ),
+        ),
+        statement(db, db.update(merges).set({ undoneAt: now }).where(eq(merges.id, row.id))),
+      ]);
     },
 
     async merge(id: string): Promise<MergeRow | undefined> {
@@ -247,13 +249,12 @@ export function contactQueries(db: Db, identity: Identity) {
         .select()
         .from(merges)
         .where(eq(merges.winnerId, winnerId))
-        .orderBy(desc(merges.createdAt))
-        .all();
+        .orderBy(desc(merges.createdAt));
     },
 
-    /** Saves contacts with their links and match keys in one transaction. */
+    /** Saves contacts with their links and match keys in one batch. */
     async save(list: Contact[]): Promise<void> {
-      if (list.length > 0) saveAll(list);
+      await atomically(db, saving(list));
     },
   };
 }

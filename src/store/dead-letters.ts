@@ -1,20 +1,24 @@
 import { and, desc, eq, lt, or } from "drizzle-orm";
+import { atomically, chunks, rowsPerInsert, statement } from "./batch.ts";
+import type { Db } from "./db.ts";
 import { deadLetters } from "./schema.ts";
-import type { Db } from "./sqlite.ts";
 
 export type DeadLetterRow = typeof deadLetters.$inferSelect;
 
 export function deadLetterQueries(db: Db) {
   return {
     async add(rows: Omit<DeadLetterRow, "status" | "attempts" | "updatedAt">[]): Promise<void> {
-      if (rows.length === 0) return;
-      db.transaction((tx) => {
-        for (const row of rows) {
-          tx.insert(deadLetters)
-            .values({ ...row, status: "open", updatedAt: row.createdAt })
-            .run();
-        }
-      });
+      const values = rows.map((row) => ({
+        ...row,
+        status: "open" as const,
+        updatedAt: row.createdAt,
+      }));
+      await atomically(
+        db,
+        chunks(values, rowsPerInsert(deadLetters)).map((part) =>
+          statement(db, db.insert(deadLetters).values(part)),
+        ),
+      );
     },
     async get(id: string): Promise<DeadLetterRow | undefined> {
       return db.select().from(deadLetters).where(eq(deadLetters.id, id)).get();
@@ -40,14 +44,13 @@ export function deadLetterQueries(db: Db) {
           ),
         )
         .orderBy(desc(deadLetters.createdAt), desc(deadLetters.id))
-        .limit(limit)
-        .all();
+        .limit(limit);
     },
     async markReplayed(id: string, now: number): Promise<void> {
-      db.update(deadLetters)
+      await db
+        .update(deadLetters)
         .set({ status: "replayed", updatedAt: now })
-        .where(eq(deadLetters.id, id))
-        .run();
+        .where(eq(deadLetters.id, id));
     },
   };
 }

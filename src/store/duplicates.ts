@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, inArray, or } from "drizzle-orm";
+import { chunks, IN_LIST, together } from "./batch.ts";
+import type { Db } from "./db.ts";
 import { duplicates } from "./schema.ts";
-import type { Db } from "./sqlite.ts";
 
 export type DuplicateRow = typeof duplicates.$inferSelect;
 export type DuplicateStatus = "pending" | "merged" | "dismissed";
@@ -24,18 +25,18 @@ export function duplicateQueries(db: Db) {
     async propose(
       row: Omit<DuplicateRow, "status" | "decidedAt" | "decidedBy">,
     ): Promise<DuplicateRow> {
-      const existing = forPair(row.a, row.b);
+      const existing = await forPair(row.a, row.b);
       if (existing && existing.status !== "pending") return existing;
       if (existing) {
-        db.update(duplicates)
+        await db
+          .update(duplicates)
           .set({ probability: row.probability, evidence: row.evidence })
-          .where(eq(duplicates.id, existing.id))
-          .run();
+          .where(eq(duplicates.id, existing.id));
         return { ...existing, probability: row.probability, evidence: row.evidence };
       }
       const [a, b] = ordered(row.a, row.b);
       const created = { ...row, a, b, status: "pending", decidedAt: null, decidedBy: null };
-      db.insert(duplicates).values(created).run();
+      await db.insert(duplicates).values(created);
       return created;
     },
 
@@ -46,24 +47,22 @@ export function duplicateQueries(db: Db) {
       decision: { status: DuplicateStatus; at: number; by: string; id: string },
       scored?: Pick<DuplicateRow, "probability" | "evidence">,
     ): Promise<void> {
-      const existing = forPair(x, y);
+      const existing = await forPair(x, y);
       const values = { status: decision.status, decidedAt: decision.at, decidedBy: decision.by };
       if (existing) {
-        db.update(duplicates).set(values).where(eq(duplicates.id, existing.id)).run();
+        await db.update(duplicates).set(values).where(eq(duplicates.id, existing.id));
         return;
       }
       const [a, b] = ordered(x, y);
-      db.insert(duplicates)
-        .values({
-          id: decision.id,
-          a,
-          b,
-          probability: scored?.probability ?? 0,
-          evidence: scored?.evidence ?? [],
-          createdAt: decision.at,
-          ...values,
-        })
-        .run();
+      await db.insert(duplicates).values({
+        id: decision.id,
+        a,
+        b,
+        probability: scored?.probability ?? 0,
+        evidence: scored?.evidence ?? [],
+        createdAt: decision.at,
+        ...values,
+      });
     },
 
     async get(id: string): Promise<DuplicateRow | undefined> {
@@ -76,41 +75,43 @@ export function duplicateQueries(db: Db) {
         .from(duplicates)
         .where(and(eq(duplicates.status, status), after ? gt(duplicates.id, after) : undefined))
         .orderBy(asc(duplicates.id))
-        .limit(limit)
-        .all();
+        .limit(limit);
     },
 
     /** Which of these people are in a pair awaiting review. */
     async pendingAmong(ids: string[]): Promise<Set<string>> {
-      const found = new Set<string>();
-      for (let i = 0; i < ids.length; i += 500) {
-        const part = ids.slice(i, i + 500);
-        const rows = db
-          .select({ a: duplicates.a, b: duplicates.b })
-          .from(duplicates)
-          .where(
-            and(
-              eq(duplicates.status, "pending"),
-              or(inArray(duplicates.a, part), inArray(duplicates.b, part)),
+      const wanted = new Set(ids);
+      // Each id is bound twice (a and b), so half a list per query.
+      const parts = await together(
+        db,
+        chunks(ids, IN_LIST / 2).map((part) =>
+          db
+            .select({ a: duplicates.a, b: duplicates.b })
+            .from(duplicates)
+            .where(
+              and(
+                eq(duplicates.status, "pending"),
+                or(inArray(duplicates.a, part), inArray(duplicates.b, part)),
+              ),
             ),
-          )
-          .all();
-        for (const row of rows)
-          for (const id of [row.a, row.b]) if (part.includes(id)) found.add(id);
-      }
+        ),
+      );
+      const found = new Set<string>();
+      for (const row of parts.flat())
+        for (const id of [row.a, row.b]) if (wanted.has(id)) found.add(id);
       return found;
     },
 
     /** Pending pairs that name a person merged away are moot: the survivor is matched afresh. */
     async dropPendingOf(contactId: string): Promise<void> {
-      db.delete(duplicates)
+      await db
+        .delete(duplicates)
         .where(
           and(
             eq(duplicates.status, "pending"),
             or(eq(duplicates.a, contactId), eq(duplicates.b, contactId)),
           ),
-        )
-        .run();
+        );
     },
   };
 }

@@ -1,13 +1,14 @@
 import { eq, inArray } from "drizzle-orm";
+import { atomically, chunks, rowsPerInsert, statement, together } from "./batch.ts";
+import type { Db } from "./db.ts";
 import { contacts, erasures, tombstones } from "./schema.ts";
-import type { Db } from "./sqlite.ts";
 
 export type ErasureRow = typeof erasures.$inferSelect;
 
 export function erasureQueries(db: Db) {
   return {
     /**
-     * In one transaction: tombstones first, the audit row, then the person's data in the hub
+     * In one batch: tombstones first, the audit row, then the person's data in the hub
      * (links, match keys, consent and engagement go with the contact by cascade).
      */
     async begin(
@@ -15,16 +16,14 @@ export function erasureQueries(db: Db) {
       hashes: string[],
       contactId: string,
     ): Promise<void> {
-      db.transaction((tx) => {
-        for (const hash of hashes) {
-          tx.insert(tombstones)
-            .values({ hash, erasureId: row.id, createdAt: row.createdAt })
-            .onConflictDoNothing()
-            .run();
-        }
-        tx.insert(erasures).values(row).run();
-        tx.delete(contacts).where(eq(contacts.id, contactId)).run();
-      });
+      const stones = hashes.map((hash) => ({ hash, erasureId: row.id, createdAt: row.createdAt }));
+      await atomically(db, [
+        ...chunks(stones, rowsPerInsert(tombstones)).map((part) =>
+          statement(db, db.insert(tombstones).values(part).onConflictDoNothing()),
+        ),
+        statement(db, db.insert(erasures).values(row)),
+        statement(db, db.delete(contacts).where(eq(contacts.id, contactId))),
+      ]);
     },
     async get(id: string): Promise<ErasureRow | undefined> {
       return db.select().from(erasures).where(eq(erasures.id, id)).get();
@@ -33,32 +32,31 @@ export function erasureQueries(db: Db) {
       id: string,
       patch: Partial<Pick<ErasureRow, "status" | "targets" | "completedAt">>,
     ): Promise<void> {
-      db.update(erasures).set(patch).where(eq(erasures.id, id)).run();
+      await db.update(erasures).set(patch).where(eq(erasures.id, id));
     },
     async unfinished(): Promise<ErasureRow[]> {
       return db
         .select()
         .from(erasures)
-        .where(inArray(erasures.status, ["running", "partial"]))
-        .all();
+        .where(inArray(erasures.status, ["running", "partial"]));
     },
     /** Whether anybody was ever erased (most batches can then skip hashing altogether). */
     async anyTombstones(): Promise<boolean> {
-      return db.select({ hash: tombstones.hash }).from(tombstones).limit(1).get() !== undefined;
+      const first = await db.select({ hash: tombstones.hash }).from(tombstones).limit(1).get();
+      return first !== undefined;
     },
     /** Which of these hashes are tombstoned. */
     async tombstoned(hashes: string[]): Promise<Set<string>> {
-      if (hashes.length === 0) return new Set();
-      const found = new Set<string>();
-      for (let i = 0; i < hashes.length; i += 500) {
-        const rows = db
-          .select({ hash: tombstones.hash })
-          .from(tombstones)
-          .where(inArray(tombstones.hash, hashes.slice(i, i + 500)))
-          .all();
-        for (const row of rows) found.add(row.hash);
-      }
-      return found;
+      const parts = await together(
+        db,
+        chunks(hashes).map((part) =>
+          db
+            .select({ hash: tombstones.hash })
+            .from(tombstones)
+            .where(inArray(tombstones.hash, part)),
+        ),
+      );
+      return new Set(parts.flat().map((row) => row.hash));
     },
   };
 }

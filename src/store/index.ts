@@ -8,7 +8,10 @@ import { cursorQueries, inboxQueries } from "./inbox.ts";
 import { jobQueries } from "./jobs.ts";
 import { pushQueueQueries } from "./push-queue.ts";
 import { settingQueries } from "./settings.ts";
-import type { Db } from "./sqlite.ts";
+
+export { type D1Like, type Db, storeDb } from "./db.ts";
+
+import type { Db } from "./db.ts";
 
 /** Every query the hub makes, grouped by table. */
 export function createStore(db: Db, identity: Identity) {

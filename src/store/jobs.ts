@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, lt, or } from "drizzle-orm";
+import type { Db } from "./db.ts";
 import { type JobError, jobs } from "./schema.ts";
-import type { Db } from "./sqlite.ts";
 
 export type JobRow = typeof jobs.$inferSelect;
 export type JobStatus = JobRow["status"];
@@ -46,18 +46,17 @@ export function jobQueries(db: Db) {
           ),
         )
         .orderBy(desc(jobs.createdAt), desc(jobs.id))
-        .limit(limit)
-        .all();
+        .limit(limit);
     },
     async update(id: string, patch: JobPatch): Promise<void> {
       const errors = patch.errors?.slice(-MAX_ERRORS);
-      db.update(jobs)
+      await db
+        .update(jobs)
         .set({ ...patch, ...(errors ? { errors } : {}) })
-        .where(eq(jobs.id, id))
-        .run();
+        .where(eq(jobs.id, id));
     },
     async requestCancel(id: string): Promise<void> {
-      db.update(jobs).set({ cancelRequested: true }).where(eq(jobs.id, id)).run();
+      await db.update(jobs).set({ cancelRequested: true }).where(eq(jobs.id, id));
     },
     /** Jobs a crash interrupted or that never started: they resume from their checkpoint. */
     async unfinished(kind: string): Promise<JobRow[]> {
@@ -65,8 +64,7 @@ export function jobQueries(db: Db) {
         .select()
         .from(jobs)
         .where(and(eq(jobs.kind, kind), inArray(jobs.status, ["queued", "running"])))
-        .orderBy(jobs.createdAt)
-        .all();
+        .orderBy(jobs.createdAt);
     },
   };
 }

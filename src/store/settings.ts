@@ -1,24 +1,27 @@
 import { eq } from "drizzle-orm";
+import type { Db } from "./db.ts";
 import { settings } from "./schema.ts";
-import type { Db } from "./sqlite.ts";
 
 /** Small per-installation values. */
 export function settingQueries(db: Db) {
-  const read = (key: string) => db.select().from(settings).where(eq(settings.key, key)).get();
+  const read = (key: string) => db.select().from(settings).where(eq(settings.key, key));
   return {
     /** The stored value, created on first use (a per-installation secret). */
     async getOrCreate(key: string, create: () => string): Promise<string> {
-      db.insert(settings).values({ key, value: create() }).onConflictDoNothing().run();
-      return read(key)!.value;
+      const [, stored] = await db.batch([
+        db.insert(settings).values({ key, value: create() }).onConflictDoNothing(),
+        read(key),
+      ]);
+      return stored[0]!.value;
     },
     /** Stores the value; true when it differs from the one stored before (or none was). */
     async changed(key: string, value: string): Promise<boolean> {
-      const before = read(key)?.value;
+      const before = (await read(key))[0]?.value;
       if (before === value) return false;
-      db.insert(settings)
+      await db
+        .insert(settings)
         .values({ key, value })
-        .onConflictDoUpdate({ target: settings.key, set: { value } })
-        .run();
+        .onConflictDoUpdate({ target: settings.key, set: { value } });
       return true;
     },
   };

@@ -2,15 +2,21 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
+import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
-import * as schema from "./schema.ts";
+import { d1OverSqlite } from "./d1-over-sqlite.ts";
+import { type D1Like, type Db, storeDb } from "./db.ts";
 
-export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+// Workers code should import storeDb from db.ts or index.ts: this module pulls in better-sqlite3.
+export { type D1Like, type Db, storeDb };
 
 const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), "../../drizzle");
 
-/** Opens (creating if needed) the embedded store in WAL mode and applies pending migrations. */
+/**
+ * Opens (creating if needed) the embedded store in WAL mode and applies pending migrations.
+ * The store runs on drizzle's D1 driver here too, over a D1-compatible adapter, so Node
+ * and Workers execute the same queries under the same limits.
+ */
 export function openSqlite(path: string): { db: Db; close: () => void } {
   if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
   const sqlite = new Database(path);
@@ -18,7 +24,6 @@ export function openSqlite(path: string): { db: Db; close: () => void } {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
-  const db = drizzle(sqlite, { schema });
-  migrate(db, { migrationsFolder });
-  return { db, close: () => sqlite.close() };
+  migrate(drizzle(sqlite), { migrationsFolder });
+  return { db: storeDb(d1OverSqlite(sqlite)), close: () => sqlite.close() };
 }
