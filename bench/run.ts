@@ -25,6 +25,7 @@ import { planContact } from "../src/core/plan.ts";
 import { WorkingSet } from "../src/core/resolve.ts";
 import { createLogger } from "../src/logger.ts";
 import { loadConfig } from "../src/runtime/config.ts";
+import { diskFolder } from "../src/runtime/disk-folder.ts";
 import { startHub } from "../src/runtime/hub.ts";
 import { readMappingFiles, readMatchingConfig } from "../src/runtime/load-mappings.ts";
 import { hubspotSeed, seedPeople } from "../src/sandbox/people.ts";
@@ -41,10 +42,13 @@ const [hs, sf] = await Promise.all([
   startSalesforceSandbox({ port: 0 }),
 ]);
 const dir = mkdtempSync(join(tmpdir(), "tsunagu-bench-"));
-const mappings = buildMappingSet(readMappingFiles("mappings", ["hubspot", "salesforce"]), [
-  { system: "hubspot", createObject: "contact" },
-  { system: "salesforce", createObject: "Lead" },
-]);
+const mappings = buildMappingSet(
+  readMappingFiles(diskFolder("mappings"), ["hubspot", "salesforce"]),
+  [
+    { system: "hubspot", createObject: "contact" },
+    { system: "salesforce", createObject: "Lead" },
+  ],
+);
 const rows: { name: string; ms: number; perSecond: number }[] = [];
 const measure = async (name: string, fn: () => Promise<unknown>) => {
   const started = performance.now();
@@ -69,7 +73,7 @@ await measure("core: resolve + merge + plan in memory", async () => {
   const ws = new WorkingSet(
     [],
     () => crypto.randomUUID(),
-    createIdentity(readMatchingConfig("mappings")),
+    createIdentity(readMatchingConfig(diskFolder("mappings"))),
   );
   const mapping = mappings.get("hubspot", "contact")!;
   for (const r of records) ws.apply(r, mapping, mappings.rules, Date.now());

@@ -5,7 +5,12 @@
  * deciding what is worth retrying.
  */
 import { Client } from "@hubspot/api-client";
-import { createLimiter, type Limiter } from "../shared/limiter.ts";
+import {
+  createLimiter,
+  type FleetGates,
+  type Limiter,
+  type LimiterOptions,
+} from "../shared/limiter.ts";
 import { parseRetryAfter, type RetryDecision, withRetry } from "../shared/retry.ts";
 
 export interface HubspotClientConfig {
@@ -13,7 +18,9 @@ export interface HubspotClientConfig {
   /** Origin only, no trailing slash (e.g. the sandbox's baseUrl). Default https://api.hubapi.com. */
   basePath?: string;
   /** Default 180 per 10 s (Professional/Enterprise 190 minus a safety margin), 10 in flight. */
-  rateLimit?: { requests: number; perMs: number; concurrency: number };
+  rateLimit?: LimiterOptions;
+  /** Fleet-wide limits shared with other processes (Workers); without it, this process's own. */
+  fleet?: FleetGates;
   /** Search calls per second; default 5 (counted over a slightly longer window for safety). */
   searchPerSecond?: number;
   retry?: { attempts?: number; baseMs?: number; maxMs?: number };
@@ -107,18 +114,19 @@ export function createHubspotApi(config: HubspotClientConfig): HubspotApi {
   // The limiter counts call starts, HubSpot counts arrivals: a slow first call (connection
   // set-up) followed by fast ones lands more calls in one server-side window than we started
   // in ours. Widening our window by a latency allowance keeps the two from disagreeing.
-  const general: Limiter = createLimiter({
+  const generalLimits = {
     ...rate,
     perMs: rate.perMs + Math.min(1_000, Math.ceil(rate.perMs * 0.1)),
-  });
+  };
+  const general: Limiter = createLimiter(generalLimits, config.fleet?.("hubspot", generalLimits));
   const searchPerSecond = config.searchPerSecond ?? 5;
   // 5 per 1,250 ms for the same reason: a second is short next to network jitter (and next
   // to an event loop busy parsing a 200-record page), which must not squeeze six into one.
-  const search: Limiter = createLimiter({
-    requests: searchPerSecond,
-    perMs: 1_250,
-    concurrency: searchPerSecond,
-  });
+  const searchLimits = { requests: searchPerSecond, perMs: 1_250, concurrency: searchPerSecond };
+  const search: Limiter = createLimiter(
+    searchLimits,
+    config.fleet?.("hubspot:search", searchLimits),
+  );
   const retry = config.retry ?? {};
   return {
     sdk,

@@ -7,7 +7,12 @@
  * Central; anything else is final.
  */
 import axios, { type AxiosInstance } from "axios";
-import { createLimiter, type Limiter } from "../shared/limiter.ts";
+import {
+  createLimiter,
+  type FleetGates,
+  type Limiter,
+  type LimiterOptions,
+} from "../shared/limiter.ts";
 import { type RetryDecision, withRetry } from "../shared/retry.ts";
 import { MarketoEnvelope } from "./api-types.ts";
 import { createTokenSource, requestToken, type TokenSource } from "./auth.ts";
@@ -21,7 +26,9 @@ export interface MarketoClientConfig {
   /** Never logged nor copied into errors. */
   clientSecret: string;
   /** Default 90 calls per 20 s and 8 in flight (Marketo allows 100 and 10, per instance). */
-  rateLimit?: { requests: number; perMs: number; concurrency: number };
+  rateLimit?: LimiterOptions;
+  /** Fleet-wide limits shared with other processes (Workers); without it, this process's own. */
+  fleet?: FleetGates;
   /** Per-request timeout (default 60,000 ms). */
   requestTimeoutMs?: number;
   retry?: { attempts?: number; baseMs?: number; maxMs?: number };
@@ -92,7 +99,8 @@ export function createMarketoClient(config: MarketoClientConfig): MarketoClient 
   const tokens: TokenSource = createTokenSource(() => requestToken(http, config), {
     marginMs: (config.tokenRefreshMarginSeconds ?? 60) * 1000,
   });
-  const limiter: Limiter = createLimiter(config.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const rate = config.rateLimit ?? DEFAULT_RATE_LIMIT;
+  const limiter: Limiter = createLimiter(rate, config.fleet?.("marketo", rate));
   let blockedUntil: number | undefined;
 
   const gate = () => {

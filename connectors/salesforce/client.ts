@@ -3,7 +3,12 @@
  * `connection.ts`), a limiter, exactly one retry layer (ours), error classification and
  * token renewal. Connections never retry by themselves.
  */
-import { createLimiter, type Limiter } from "../shared/limiter.ts";
+import {
+  createLimiter,
+  type FleetGates,
+  type Limiter,
+  type LimiterOptions,
+} from "../shared/limiter.ts";
 import { type RetryDecision, withRetry } from "../shared/retry.ts";
 import {
   createTokenSource,
@@ -30,7 +35,9 @@ export type SalesforceClientConfig = SalesforceCredentials & {
   /** `jsforceConnection` (Node) or `fetchConnection` (Node and Workers). */
   connect: ConnectionFactory;
   version?: string;
-  rateLimit?: { requests: number; perMs: number; concurrency: number };
+  rateLimit?: LimiterOptions;
+  /** Fleet-wide limits shared with other processes (Workers); without it, this process's own. */
+  fleet?: FleetGates;
   /** Per-request timeout (default 120 s; jsforce's own default is 30 minutes). */
   requestTimeoutMs?: number;
   retry?: { attempts?: number; baseMs?: number; maxMs?: number };
@@ -147,9 +154,8 @@ export function createSalesforceClient(config: SalesforceClientConfig): Salesfor
       )
     : undefined;
   // 25 concurrent long (>20 s) requests per org; stay well under it, and cap bursts.
-  const limiter: Limiter = createLimiter(
-    config.rateLimit ?? { requests: 50, perMs: 1000, concurrency: 10 },
-  );
+  const rate = config.rateLimit ?? { requests: 50, perMs: 1000, concurrency: 10 };
+  const limiter: Limiter = createLimiter(rate, config.fleet?.("salesforce", rate));
   return {
     conn,
     call: <T>(

@@ -18,7 +18,20 @@ export interface Limiter {
   readonly pending: number;
 }
 
-export function createLimiter(options: LimiterOptions): Limiter {
+/**
+ * Permits shared by every process that calls one API with the same credentials (on Workers,
+ * isolates of one deployment through a Durable Object): a per-process limiter alone lets N
+ * processes reach N times the limit.
+ */
+export interface SharedGate {
+  /** Resolves when a call may start; the returned function frees its in-flight slot. */
+  acquire(): Promise<() => Promise<void>>;
+}
+
+/** Gives each named limiter of a connector its fleet-wide gate. */
+export type FleetGates = (name: string, limits: LimiterOptions) => SharedGate;
+
+export function createLimiter(options: LimiterOptions, gate?: SharedGate): Limiter {
   const queue = new PQueue({ concurrency: options.concurrency });
   const starts: number[] = [];
 
@@ -38,7 +51,12 @@ export function createLimiter(options: LimiterOptions): Limiter {
     schedule: <T>(fn: () => Promise<T>) =>
       queue.add(async () => {
         await acquireSlot();
-        return fn();
+        const release = await gate?.acquire();
+        try {
+          return await fn();
+        } finally {
+          await release?.();
+        }
       }) as Promise<T>,
     get pending() {
       return queue.size + queue.pending;

@@ -1,5 +1,6 @@
 import { dirname, join, resolve } from "node:path";
 import type { MappingSet } from "../core/mapping-set.ts";
+import { diskFolder } from "../runtime/disk-folder.ts";
 import { readConsentConfig } from "../runtime/load-mappings.ts";
 import { CSV_OBJECT, type CsvMapping, readCsvMappings } from "./csv-mapping.ts";
 
@@ -23,7 +24,10 @@ export function createImports(
   config: { mappingsDir: string; dbPath: string; importMaxBytes: number },
   mappings: MappingSet,
 ): Imports {
-  const csv = readCsvMappings(config.mappingsDir, readConsentConfig(config.mappingsDir));
+  const csv = readCsvMappings(
+    config.mappingsDir,
+    readConsentConfig(diskFolder(config.mappingsDir)),
+  );
   return {
     mappings: {
       ...mappings,

@@ -5,8 +5,8 @@ import type { SalesforceCredentials } from "../../connectors/salesforce/index.ts
 const SYSTEMS = ["hubspot", "salesforce", "marketo"] as const;
 type ApiSystem = (typeof SYSTEMS)[number];
 
-/** The mappings shipped with the hub, wherever it is started from. */
-const SHIPPED_MAPPINGS = fileURLToPath(new URL("../../mappings", import.meta.url));
+/** The mappings shipped with the hub, wherever it is started from (Node; Workers bundle them). */
+const shippedMappings = () => fileURLToPath(new URL("../../mappings", import.meta.url));
 
 const optional = z.string().trim().min(1).optional();
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
@@ -25,7 +25,7 @@ const EnvSchema = z.object({
     .min(1)
     .default(2 ** 31),
   TSUNAGU_PUBLIC_URL: z.url().optional(),
-  TSUNAGU_MAPPINGS: z.string().default(SHIPPED_MAPPINGS),
+  TSUNAGU_MAPPINGS: optional,
   TSUNAGU_SYSTEMS: z
     .string()
     .transform((v) => v.split(",").map((s) => s.trim()))
@@ -160,7 +160,7 @@ export function loadConfig(source: Record<string, string | undefined>): HubConfi
     rescoreCron: env.TSUNAGU_RESCORE_CRON,
     importMaxBytes: env.TSUNAGU_IMPORT_MAX_BYTES,
     ...(env.TSUNAGU_PUBLIC_URL ? { publicUrl: env.TSUNAGU_PUBLIC_URL } : {}),
-    mappingsDir: env.TSUNAGU_MAPPINGS,
+    mappingsDir: env.TSUNAGU_MAPPINGS ?? shippedMappings(),
     // With no credentials at all, every system is simulated; once some are real, only those
     // are connected (a simulator must never receive real people) unless TSUNAGU_SYSTEMS says.
     systems:

@@ -1,34 +1,19 @@
-import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { Cron } from "croner";
-import type { Connector, SystemName } from "../../connectors/contract.ts";
-import { createHubspotConnector } from "../../connectors/hubspot/index.ts";
-import { createMarketoConnector } from "../../connectors/marketo/index.ts";
-import { createSalesforceConnector } from "../../connectors/salesforce/index.ts";
 import { jsforceConnection } from "../../connectors/salesforce/jsforce-connection.ts";
-import { connectorConsentOptions, consentSlots } from "../core/consent-config.ts";
-import { createIdentity } from "../core/identity.ts";
-import { sourceFieldsToRead } from "../core/mapping.ts";
-import { buildMappingSet, type MappingSet } from "../core/mapping-set.ts";
+import type { MappingSet } from "../core/mapping-set.ts";
 import { rulesFingerprint } from "../core/scoring/rules.ts";
-import { createApp } from "../http/app.ts";
 import type { SandboxInfo } from "../http/deps.ts";
 import { createImports } from "../import/index.ts";
 import { createLogger, type Logger } from "../logger.ts";
 import { type Sandboxes, type SandboxPlan, startSandboxes } from "../sandbox/start.ts";
 import { createStore, type Store } from "../store/index.ts";
 import { openSqlite } from "../store/sqlite.ts";
-import { createMatcher } from "../sync/dedupe.ts";
-import { createEngine, type Engine } from "../sync/engine.ts";
+import type { Engine } from "../sync/engine.ts";
+import { assembleHub, createConnectors, loadHubFiles, type SystemSettings } from "./assemble.ts";
 import type { HubConfig } from "./config.ts";
-import {
-  readConsentConfig,
-  readEngagementConfig,
-  readMappingFiles,
-  readMatchingConfig,
-  readScoringRules,
-} from "./load-mappings.ts";
+import { diskFolder } from "./disk-folder.ts";
 
 export interface Hub {
   url: string;
@@ -53,29 +38,14 @@ export interface HubOptions {
  */
 export async function startHub(config: HubConfig, options: HubOptions = {}): Promise<Hub> {
   const logger = options.logger ?? createLogger();
-  const systems = config.systems;
-  const enabled = (system: HubConfig["systems"][number]) => systems.includes(system);
-  const mappings = buildMappingSet(
-    readMappingFiles(config.mappingsDir, systems),
-    (
-      [
-        { system: "hubspot", createObject: "contact" },
-        { system: "salesforce", createObject: config.salesforceTargetObject },
-        { system: "marketo", createObject: "lead" },
-      ] as const
-    ).filter((t) => enabled(t.system)),
-  );
-  const consent = readConsentConfig(config.mappingsDir);
-  const engagement = readEngagementConfig(config.mappingsDir);
-  const scoring = readScoringRules(config.mappingsDir);
-  const identity = createIdentity(readMatchingConfig(config.mappingsDir));
-  const consentOptions = connectorConsentOptions(consent);
+  const files = loadHubFiles(diskFolder(config.mappingsDir), config);
+  const { mappings } = files;
   const imports = createImports(config, mappings);
   const { db, close: closeDb } = openSqlite(config.dbPath);
-  const store = createStore(db, identity);
+  const store = createStore(db, files.identity);
 
   const simulate = (system: HubConfig["systems"][number]) =>
-    enabled(system) && config[system] === null;
+    config.systems.includes(system) && config[system] === null;
   const sandboxes = await startSandboxes({
     people: config.sandbox.people,
     ...(simulate("hubspot")
@@ -89,103 +59,17 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
       : {}),
   });
   const settings = sandboxSettings(config, sandboxes);
-
-  const connectors = new Map<SystemName, Connector>();
-  if (settings.hubspot) {
-    const hubspot = settings.hubspot;
-    connectors.set(
-      "hubspot",
-      createHubspotConnector({
-        accessToken: hubspot.accessToken,
-        basePath: hubspot.baseUrl,
-        properties: sourceFieldsToRead(mappings.get("hubspot", "contact")!),
-        rateLimit: {
-          requests: Math.max(1, Math.floor(hubspot.requestsPer10s * 0.9)),
-          perMs: 10_000,
-          concurrency: 10,
-        },
-        searchPerSecond: hubspot.searchPerSecond,
-        consent: consentOptions.hubspot,
-      }),
-    );
-  }
-  if (settings.salesforce) {
-    const salesforce = settings.salesforce;
-    connectors.set(
-      "salesforce",
-      createSalesforceConnector({
-        ...salesforce.credentials,
-        connect: jsforceConnection,
-        version: salesforce.apiVersion,
-        // Salesforce publishes no per-second limit; this cap protects the daily allocation.
-        rateLimit: { requests: salesforce.requestsPerSecond, perMs: 1000, concurrency: 10 },
-        objects: ["Lead", "Contact"],
-        fields: {
-          Lead: sourceFieldsToRead(mappings.get("salesforce", "Lead")!),
-          Contact: sourceFieldsToRead(mappings.get("salesforce", "Contact")!),
-        },
-        consent: consentOptions.salesforce,
-      }),
-    );
-  }
-  if (settings.marketo) {
-    const marketo = settings.marketo;
-    connectors.set(
-      "marketo",
-      createMarketoConnector({
-        baseUrl: marketo.baseUrl,
-        clientId: marketo.clientId,
-        clientSecret: marketo.clientSecret,
-        fields: sourceFieldsToRead(mappings.get("marketo", "lead")!),
-        // Marketo's limits are shared by every integration on the instance: keep 10 % back.
-        rateLimit: {
-          requests: Math.max(1, Math.floor(marketo.rateLimit.requests * 0.9)),
-          perMs: marketo.rateLimit.perMs,
-          concurrency: Math.max(1, marketo.concurrency - 2),
-        },
-      }),
-    );
-  }
-
-  const engine = createEngine({
+  const connectors = createConnectors(settings, files, { salesforceConnect: jsforceConnection });
+  const { engine, app } = assembleHub({
+    config,
+    settings,
+    files,
     store,
     connectors,
-    mappings: imports.mappings,
-    consentSlots: consentSlots(consent),
-    engagement,
-    identity,
-    matcher: createMatcher(),
-    scoring,
     logger,
-    now: Date.now,
-    newId: randomUUID,
+    imports,
+    sandbox: () => sandboxInfo(sandboxes),
   });
-  const app = createApp(
-    {
-      store,
-      engine,
-      logger,
-      now: Date.now,
-      adminToken: config.adminToken,
-      consent,
-      scoring,
-      ...(settings.hubspot
-        ? {
-            hubspot: {
-              clientSecret: settings.hubspot.clientSecret,
-              ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
-            },
-          }
-        : {}),
-      ...(settings.salesforce
-        ? { salesforce: { organizationId: settings.salesforce.organizationId } }
-        : {}),
-      ...(settings.marketo ? { marketo: { webhookSecret: settings.marketo.webhookSecret } } : {}),
-      sandbox: () => sandboxInfo(sandboxes),
-      imports,
-    },
-    () => [...connectors.keys()],
-  );
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
@@ -221,7 +105,10 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
     timers.push({ stop: () => clearInterval(tick) });
   }
   await engine.jobs.resumeUnfinished();
-  const rulesChanged = await store.settings.changed("scoring.rules", rulesFingerprint(scoring));
+  const rulesChanged = await store.settings.changed(
+    "scoring.rules",
+    rulesFingerprint(files.scoring),
+  );
   if (rulesChanged && (await store.contacts.count()) > 0)
     await engine.jobs.submit("rescore", { reason: "rules changed" });
   void engine.kick();
@@ -247,7 +134,7 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
 }
 
 /** Each enabled system's settings: the configured credentials, or its running simulator's. */
-function sandboxSettings(config: HubConfig, sandboxes: Sandboxes) {
+function sandboxSettings(config: HubConfig, sandboxes: Sandboxes): SystemSettings {
   const { hubspot: hs, salesforce: sf, marketo: mk } = sandboxes;
   return {
     hubspot: config.systems.includes("hubspot")

@@ -4,7 +4,7 @@ import type { Logger } from "../logger.ts";
 import { describeError } from "../logger.ts";
 import { syncEngagement } from "./engagement-sync.ts";
 import { continueErasure, startErasure } from "./erasure.ts";
-import { drainInbox } from "./inbox-drain.ts";
+import { drainInbox, type NoticeRef, processNotices } from "./inbox-drain.ts";
 import { createJobRunner } from "./jobs.ts";
 import {
   dismissDuplicate,
@@ -27,6 +27,14 @@ import { createSerial } from "./serial.ts";
 export interface EngineDeps extends PipelineDeps {
   logger: Logger;
   engagement?: EngagementConfig;
+  /**
+   * Hands work to a durable queue instead of this process (Workers): accepted notices and
+   * submitted jobs are sent there, and come back through `processNotices` and `jobs.slice`.
+   */
+  dispatch?: {
+    notices(notices: ChangeNotice[]): Promise<void>;
+    job(jobId: string): Promise<void>;
+  };
 }
 
 /**
@@ -57,8 +65,10 @@ export function createEngine(deps: EngineDeps) {
     });
   const followMerge: Parameters<typeof drainInbox>[0]["followMerge"] = (primary, merged) =>
     serial(() => followSourceMerge(deps, primary, merged));
+  const drainDeps = { ...deps, syncBatch, unlink, eraseByLink, followMerge };
   const jobs = createJobRunner({
     ...deps,
+    dispatch: deps.dispatch?.job,
     syncBatch: (records, o) => syncBatch(records, o),
     publishPeople: (ids, rfm) => serial(() => publishPeople(deps, ids, rfm)),
     rfmOfBuyers: () => rfmOfBuyers(deps.store, deps.now()),
@@ -67,8 +77,15 @@ export function createEngine(deps: EngineDeps) {
     syncEngagement: (events, o) => serial(() => syncEngagement(deps, events, o)),
   });
 
-  /** Durably records notices (the webhook is acknowledged only after this), then drains. */
+  /**
+   * Durably records notices (the webhook is acknowledged only after this), then drains; with
+   * a queue, the queue is the durable record and duplicates are harmless (a notice is a pointer).
+   */
   async function accept(notices: ChangeNotice[]): Promise<number> {
+    if (deps.dispatch) {
+      if (notices.length > 0) await deps.dispatch.notices(notices);
+      return notices.length;
+    }
     const inserted = await deps.store.inbox.enqueue(notices, deps.now());
     if (inserted > 0) void kick();
     return inserted;
@@ -87,7 +104,7 @@ export function createEngine(deps: EngineDeps) {
       do {
         again = false;
         try {
-          await drainInbox({ ...deps, syncBatch, unlink, eraseByLink, followMerge });
+          await drainInbox(drainDeps);
         } catch (error) {
           deps.logger.error("inbox drain failed", { error: describeError(error) });
         }
@@ -102,6 +119,8 @@ export function createEngine(deps: EngineDeps) {
     jobs,
     kick,
     accept,
+    /** Notices delivered by a queue: processed now; a failure throws so the queue retries them. */
+    processNotices: (notices: NoticeRef[]) => processNotices(drainDeps, notices),
     erase,
     merge: (winnerId: string, loserId: string, reason: string, evidence?: unknown) =>
       serial(() => mergePeople(deps, winnerId, loserId, reason, evidence)),

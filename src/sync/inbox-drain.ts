@@ -1,6 +1,5 @@
 import type { SourceRecord } from "../../connectors/contract.ts";
 import { describeError, type Logger } from "../logger.ts";
-import type { InboxRow } from "../store/inbox.ts";
 import type { PipelineDeps } from "./pipeline.ts";
 
 const BATCH = 200;
@@ -52,7 +51,21 @@ export async function drainInbox(deps: DrainDeps): Promise<number> {
   }
 }
 
-async function processGroup(deps: DrainDeps, group: InboxRow[]) {
+/** What processing needs of a notice, whether it comes from the inbox table or a queue message. */
+export interface NoticeRef {
+  system: string;
+  object: string;
+  externalId: string;
+  kind: string;
+  detail?: Record<string, unknown> | null;
+}
+
+/** Processes notices for one or more objects; throws if any group fails (the caller retries all). */
+export async function processNotices(deps: DrainDeps, notices: NoticeRef[]): Promise<void> {
+  for (const group of groupByObject(notices)) await processGroup(deps, group);
+}
+
+async function processGroup(deps: DrainDeps, group: NoticeRef[]) {
   const { system, object } = group[0]!;
   const connector = deps.connectors.get(system as SourceRecord["system"]);
   if (!connector || !deps.mappings.get(connector.system, object)) return;
@@ -84,8 +97,8 @@ async function processGroup(deps: DrainDeps, group: InboxRow[]) {
   }
 }
 
-function groupByObject(rows: InboxRow[]): InboxRow[][] {
-  const groups = new Map<string, InboxRow[]>();
+function groupByObject<T extends NoticeRef>(rows: T[]): T[][] {
+  const groups = new Map<string, T[]>();
   for (const row of rows) {
     const key = `${row.system}/${row.object}`;
     groups.set(key, [...(groups.get(key) ?? []), row]);

@@ -47,7 +47,20 @@ interface Step {
 interface Checkpoint {
   step: number;
   cursor: string | null;
+  /** When the checkpoint was saved: a job whose slices stopped arriving is found by it. */
+  at?: number;
 }
+
+/** How a slice of a job ended: finished (in any final state), or stopped at its budget with more to do. */
+export type SliceOutcome = "ended" | "more";
+
+/** How much one slice may do: pages are checked after each page, so a slice overruns `until` by at most one. */
+export interface SliceBudget {
+  until: number;
+  pages: number;
+}
+
+const UNBOUNDED: SliceBudget = { until: Number.POSITIVE_INFINITY, pages: Number.POSITIVE_INFINITY };
 
 export interface JobRunnerDeps {
   store: Store;
@@ -70,6 +83,11 @@ export interface JobRunnerDeps {
   now: () => number;
   newId: () => string;
   logger: Logger;
+  /**
+   * Where submitted jobs go. Without it they run here, one at a time (Node); with it each is
+   * handed on (a Workers queue message) and runs later through `slice`.
+   */
+  dispatch?: ((jobId: string) => Promise<void>) | undefined;
 }
 
 /**
@@ -100,8 +118,13 @@ export function createJobRunner(deps: JobRunnerDeps) {
       },
       createdAt: now,
     });
-    enqueue(job.id);
+    await schedule(job.id);
     return job;
+  }
+
+  async function schedule(id: string) {
+    if (deps.dispatch) await deps.dispatch(id);
+    else enqueue(id);
   }
 
   function enqueue(id: string) {
@@ -238,10 +261,13 @@ export function createJobRunner(deps: JobRunnerDeps) {
     }
   }
 
-  async function execute(job: JobRow) {
+  async function execute(job: JobRow, budget = UNBOUNDED): Promise<SliceOutcome> {
     const params = job.params as unknown as Partial<BackfillParams> & RunParams;
     const dryRun = params.dryRun === true;
     const progress = { ...job.progress };
+    // Dispatched jobs run in slices (one per queue message): counted so progress shows it.
+    if (budget !== UNBOUNDED) progress.slices = (progress.slices ?? 0) + 1;
+    let pagesThisSlice = 0;
     let checkpoint = (job.checkpoint as Checkpoint | null) ?? { step: 0, cursor: null };
     let errors = job.errors;
     await deps.store.jobs.update(job.id, {
@@ -258,7 +284,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
           resumeFrom ?? (job.kind === "run" ? await deps.store.cursors.get(cursorKey) : null);
         let boundary = new Set<string>();
         for await (const page of pagesOf(steps[step]!, cursor, params, job.kind as JobKind)) {
-          if (stopping) return;
+          if (stopping) return "more";
           if ((await deps.store.jobs.get(job.id))?.cancelRequested) {
             await deps.store.jobs.update(job.id, {
               status: "cancelled",
@@ -266,14 +292,14 @@ export function createJobRunner(deps: JobRunnerDeps) {
               progress,
             });
             ended(job);
-            return;
+            return "ended";
           }
           const fresh = page.items.filter((i) => !boundary.has(i.id));
           boundary = lastInstant(page.items);
           const counts = await page.run(fresh.map((i) => i.item) as never, dryRun);
           progress.pages = (progress.pages ?? 0) + 1;
           for (const [key, n] of Object.entries(counts)) progress[key] = (progress[key] ?? 0) + n;
-          checkpoint = { step, cursor: page.cursor };
+          checkpoint = { step, cursor: page.cursor, at: deps.now() };
           if (job.kind === "run") await deps.store.cursors.set(cursorKey, page.cursor, deps.now());
           // Rejected import rows are kept with the checkpoint, so a resumed job lists each once.
           const rowErrors = "rowErrors" in page ? (page.rowErrors as RowError[]) : [];
@@ -283,8 +309,9 @@ export function createJobRunner(deps: JobRunnerDeps) {
             checkpoint: { ...checkpoint },
             ...(rowErrors.length > 0 ? { errors } : {}),
           });
+          if (++pagesThisSlice >= budget.pages || deps.now() >= budget.until) return "more";
         }
-        checkpoint = { step: step + 1, cursor: null };
+        checkpoint = { step: step + 1, cursor: null, at: deps.now() };
         await deps.store.jobs.update(job.id, { checkpoint: { ...checkpoint } });
       }
       await deps.store.jobs.update(job.id, {
@@ -299,6 +326,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
         read: progress.read,
         pages: progress.pages,
       });
+      return "ended";
     } catch (error) {
       deps.logger.error("job failed", { job: job.id, kind: job.kind, error: describeError(error) });
       const current = await deps.store.jobs.get(job.id);
@@ -309,21 +337,37 @@ export function createJobRunner(deps: JobRunnerDeps) {
         errors: [...(current?.errors ?? []), { at: deps.now(), message: describeError(error) }],
       });
       ended(job);
+      return "ended";
     }
   }
 
   return {
     submit,
-    /** Re-queues jobs a previous process left queued or running. */
-    async resumeUnfinished(): Promise<number> {
+    /**
+     * Runs a job from its checkpoint until it ends or its budget is spent. "more": call again
+     * for the rest.
+     */
+    async slice(id: string, budget: SliceBudget): Promise<SliceOutcome> {
+      const job = await deps.store.jobs.get(id);
+      if (!job || (job.status !== "queued" && job.status !== "running")) return "ended";
+      return execute(job, budget);
+    },
+    /**
+     * Re-queues jobs a previous process left queued or running. With `idleForMs`, only those
+     * whose last checkpoint is older: with dispatched slices, a job whose message was lost.
+     */
+    async resumeUnfinished(options: { idleForMs?: number } = {}): Promise<number> {
       const jobs = [
         ...(await deps.store.jobs.unfinished("backfill")),
         ...(await deps.store.jobs.unfinished("run")),
         ...(await deps.store.jobs.unfinished("rescore")),
         ...(await deps.store.jobs.unfinished("import")),
         ...(await deps.store.jobs.unfinished("dedupe")),
-      ];
-      for (const job of jobs.sort((a, b) => a.createdAt - b.createdAt)) enqueue(job.id);
+      ].filter((job) => {
+        const at = (job.checkpoint as Checkpoint | null)?.at ?? job.startedAt ?? job.createdAt;
+        return options.idleForMs === undefined || at <= deps.now() - options.idleForMs;
+      });
+      for (const job of jobs.sort((a, b) => a.createdAt - b.createdAt)) await schedule(job.id);
       return jobs.length;
     },
     async cancel(id: string): Promise<JobRow | undefined> {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isCsvMapping, readCsvMappings, requiredColumns } from "../../src/import/csv-mapping.ts";
 import { createImports } from "../../src/import/index.ts";
+import { diskFolder } from "../../src/runtime/disk-folder.ts";
 import { readConsentConfig } from "../../src/runtime/load-mappings.ts";
 import { MAPPINGS_DIR, shippedMappings } from "../helpers/mappings.ts";
 
@@ -106,7 +107,7 @@ describe("CSV mappings (mappings/csv.<name>.json)", () => {
     ],
   ])("refuses %s, naming the file and the field path", (_, json, path) => {
     const folder = folderWith("csv.shop.json", json);
-    expect(() => readCsvMappings(folder, readConsentConfig(MAPPINGS_DIR))).toThrow(
+    expect(() => readCsvMappings(folder, readConsentConfig(diskFolder(MAPPINGS_DIR)))).toThrow(
       `${join(folder, "csv.shop.json")}: ${path}`,
     );
   });

@@ -12,6 +12,7 @@ import {
 import { consentEventId } from "../../src/core/consent.ts";
 import { connectorConsentOptions, consentSlots } from "../../src/core/consent-config.ts";
 import { sourceFieldsToRead } from "../../src/core/mapping.ts";
+import { diskFolder } from "../../src/runtime/disk-folder.ts";
 import { readConsentConfig } from "../../src/runtime/load-mappings.ts";
 import { createStore } from "../../src/store/index.ts";
 import { openSqlite } from "../../src/store/sqlite.ts";
@@ -31,7 +32,7 @@ describe("consent: an opt-out made while the hub is about to write an opt-in", (
   it("wins: the hub re-reads right before lifting and does not overwrite it", async () => {
     const email = "race@example.com";
     const created = hs.createContact({ email, lastname: "Race" });
-    const config = readConsentConfig(MAPPINGS_DIR);
+    const config = readConsentConfig(diskFolder(MAPPINGS_DIR));
     const mappings = shippedMappings();
     const real = createHubspotConnector({
       accessToken: hs.accessToken,

@@ -1,0 +1,71 @@
+import { readFileSync } from "node:fs";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { mappingsModule } from "../../src/runtime/workers/bundle-mappings.ts";
+import { createPermits } from "../../src/runtime/workers/permits.ts";
+import { MAPPINGS_DIR } from "../helpers/mappings.ts";
+
+describe("fleet permits (the RateGate Durable Object's rule)", () => {
+  it("never grants more starts in any rolling window, or more calls in flight, than the limits", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          requests: fc.integer({ min: 1, max: 8 }),
+          perMs: fc.integer({ min: 10, max: 500 }),
+          concurrency: fc.integer({ min: 1, max: 4 }),
+        }),
+        fc.array(
+          fc.record({
+            gap: fc.integer({ min: 0, max: 60 }),
+            hold: fc.integer({ min: 1, max: 200 }),
+          }),
+          {
+            maxLength: 200,
+          },
+        ),
+        (limits, calls) => {
+          let n = 0;
+          const permits = createPermits(() => `lease-${n++}`);
+          const granted: number[] = [];
+          const releases: { at: number; lease: string }[] = [];
+          let now = 0;
+          for (const call of calls) {
+            now += call.gap;
+            for (const r of releases.filter((x) => x.at <= now)) permits.release(r.lease);
+            const answer = permits.acquire({ ...limits, leaseMs: 10_000 }, now);
+            if ("lease" in answer) {
+              granted.push(now);
+              releases.push({ at: now + call.hold, lease: answer.lease });
+              const inFlight = releases.filter((r) => r.at > now).length;
+              expect(inFlight).toBeLessThanOrEqual(limits.concurrency);
+            } else {
+              expect(answer.waitMs).toBeGreaterThan(0);
+            }
+          }
+          for (const start of granted) {
+            const inWindow = granted.filter((t) => t > start - limits.perMs && t <= start);
+            expect(inWindow.length).toBeLessThanOrEqual(limits.requests);
+          }
+        },
+      ),
+    );
+  });
+
+  it("gives a slot back when a holder never releases it, once its lease runs out", () => {
+    const permits = createPermits(() => "only");
+    const limits = { requests: 100, perMs: 1000, concurrency: 1, leaseMs: 5000 };
+    expect(permits.acquire(limits, 0)).toEqual({ lease: "only" });
+    expect(permits.acquire(limits, 4000)).toHaveProperty("waitMs");
+    expect(permits.acquire(limits, 5000)).toEqual({ lease: "only" });
+  });
+});
+
+describe("the Worker's bundled mappings", () => {
+  it("match the mappings folder (run `npm run workers:mappings` after editing it)", () => {
+    const committed = readFileSync(
+      new URL("../../src/runtime/workers/mappings.generated.ts", import.meta.url),
+      "utf8",
+    );
+    expect(committed).toBe(mappingsModule(MAPPINGS_DIR));
+  });
+});
