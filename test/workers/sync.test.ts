@@ -5,7 +5,7 @@ import {
   buildWorker,
   credentialsFor,
   migratedD1,
-  removeAll,
+  shutdown,
   startSimulators,
   startWorkerHub,
   type WorkerHub,
@@ -38,11 +38,7 @@ beforeAll(async () => {
   vars = credentialsFor(sandboxes);
   await start();
 }, 120_000);
-afterAll(async () => {
-  await hub?.close();
-  await Promise.all(Object.values(sandboxes ?? {}).map((s) => s.close()));
-  removeAll(bundle, persistTo);
-});
+afterAll(() => shutdown(hub, sandboxes, bundle, persistTo));
 
 type ContactBody = {
   id: string;

@@ -152,6 +152,13 @@ export async function startWorkerHub(options: WorkerHubOptions) {
 
 export type WorkerHub = Awaited<ReturnType<typeof startWorkerHub>>;
 
-export function removeAll(...dirs: string[]) {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+/** Stops the runtime and the simulators, and removes the temporary folders. */
+export async function shutdown(
+  hub: WorkerHub | undefined,
+  sandboxes: Sandboxes | undefined,
+  ...dirs: (string | undefined)[]
+) {
+  await hub?.close();
+  await Promise.all(Object.values(sandboxes ?? {}).map((s) => s.close()));
+  for (const dir of dirs) if (dir) rmSync(dir, { recursive: true, force: true });
 }
