@@ -125,10 +125,16 @@ export async function startWorkerHub(options: WorkerHubOptions) {
       },
       ...(json !== undefined ? { body: JSON.stringify(json), method: rest.method ?? "POST" } : {}),
     };
-    const response =
+    const send = async () =>
       isolate === "tsunagu-2"
         ? await (await mf.getWorker("tsunagu-2")).fetch(`${url}${path}`, request as never)
         : await fetch(`${url}${path}`, request);
+    // Polling reuses keep-alive sockets, which the runtime's front may close at the same
+    // moment ("other side closed"): a read is simply asked again.
+    const response = await send().catch((error: unknown) => {
+      if ((request.method ?? "GET") !== "GET") throw error;
+      return send();
+    });
     const text = await response.text();
     if (!/json/.test(response.headers.get("content-type") ?? ""))
       throw new Error(`${path}: HTTP ${response.status} ${text.slice(0, 500)}`);
