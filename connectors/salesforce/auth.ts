@@ -6,7 +6,7 @@
  * requested again. Salesforce serves this grant only on the org's My Domain host.
  */
 import { z } from "zod";
-import { SalesforceAuthError } from "./errors.ts";
+import { networkCode, SalesforceAuthError } from "./errors.ts";
 
 export interface SalesforceClientCredentials {
   kind: "client_credentials";
@@ -80,12 +80,6 @@ export function validateClientCredentials(auth: SalesforceClientCredentials): UR
   return url;
 }
 
-function networkCodeOf(error: unknown): string {
-  const e = error as { name?: string; code?: string; cause?: { code?: string } } | undefined;
-  if (e?.name === "TimeoutError" || e?.name === "AbortError") return "ETIMEDOUT";
-  return e?.cause?.code ?? e?.code ?? "ERROR";
-}
-
 /** Removes the secret (and anything token-like we were given) from server-provided text. */
 function scrub(text: string, secrets: string[]): string {
   let out = text.slice(0, 200);
@@ -118,7 +112,7 @@ export async function requestClientCredentialsToken(
     });
     text = await res.text();
   } catch (error) {
-    const code = networkCodeOf(error);
+    const code = networkCode(error) ?? "ERROR";
     throw new SalesforceAuthError(
       0,
       `TOKEN_NETWORK_${code}`,
