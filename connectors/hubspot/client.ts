@@ -5,7 +5,9 @@
  * deciding what is worth retrying.
  */
 import { Client } from "@hubspot/api-client";
+import type { Metrics } from "../../src/metrics/registry.ts";
 import {
+  apiCallCounters,
   createLimiter,
   type FleetGates,
   type Limiter,
@@ -24,6 +26,8 @@ export interface HubspotClientConfig {
   /** Search calls per second; default 5 (counted over a slightly longer window for safety). */
   searchPerSecond?: number;
   retry?: { attempts?: number; baseMs?: number; maxMs?: number };
+  /** Counts API calls and 429 answers (tsunagu_api_calls_total, tsunagu_api_rate_limited_total). */
+  metrics?: Metrics;
 }
 
 export interface HubspotApi {
@@ -118,7 +122,13 @@ export function createHubspotApi(config: HubspotClientConfig): HubspotApi {
     ...rate,
     perMs: rate.perMs + Math.min(1_000, Math.ceil(rate.perMs * 0.1)),
   };
-  const general: Limiter = createLimiter(generalLimits, config.fleet?.("hubspot", generalLimits));
+  const counters = apiCallCounters(config.metrics, "hubspot");
+  // Every call passes the general limiter (searches too), so it alone counts calls.
+  const general: Limiter = createLimiter(
+    generalLimits,
+    config.fleet?.("hubspot", generalLimits),
+    counters,
+  );
   const searchPerSecond = config.searchPerSecond ?? 5;
   // 5 per 1,250 ms for the same reason: a second is short next to network jitter (and next
   // to an event loop busy parsing a 200-record page), which must not squeeze six into one.
@@ -140,7 +150,10 @@ export function createHubspotApi(config: HubspotClientConfig): HubspotApi {
           attempts: retry.attempts ?? 8,
           baseMs: retry.baseMs ?? 500,
           maxMs: retry.maxMs ?? 10_000,
-          classify: classifyHubspotError,
+          classify: (error) => {
+            if (httpStatusOf(error) === 429) counters?.rateLimited();
+            return classifyHubspotError(error);
+          },
         },
       ),
   };

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ChangePage, SourceRecord } from "../contract.ts";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { ChangePage, SourceRecord, WriteOp } from "../contract.ts";
 import { decodeCursor } from "./contacts.ts";
 import { createHubspotConnector } from "./index.ts";
 import { type RunningHubspotSandbox, startHubspotSandbox } from "./sandbox/index.ts";
@@ -277,6 +277,68 @@ describe("reads, writes and failures", () => {
         .slice(0, 2)
         .map((r) => r.status),
     ).toEqual([502, 429]);
+  });
+});
+
+describe("calls per record", () => {
+  let sandbox: RunningHubspotSandbox;
+  const connector = () =>
+    createHubspotConnector({
+      accessToken: sandbox.accessToken,
+      basePath: sandbox.baseUrl,
+      properties: PROPERTIES,
+      retry: { baseMs: 20, maxMs: 200, attempts: 6 },
+    });
+  const batchCalls = () =>
+    sandbox
+      .requests()
+      .map((r) => r.path.replace("/crm/v3/objects/contacts/batch/", ""))
+      .sort();
+
+  beforeAll(async () => {
+    sandbox = await startHubspotSandbox({
+      port: 0,
+      seed: Array.from({ length: 300 }, (_, i) => ({ email: `c${i}@example.com` })),
+    });
+  });
+  afterAll(() => sandbox.close());
+  beforeEach(() => sandbox.clearRequests());
+
+  it("250 updates are 3 batch calls, 250 upserts by email 3 more, creates without email their own", async () => {
+    const ops: WriteOp[] = [
+      ...Array.from({ length: 250 }, (_, i) => ({
+        ref: `u${i}`,
+        object: "contact",
+        externalId: String(1001 + i),
+        fields: { city: "Kobe" },
+      })),
+      // Half of these emails exist already: upsert updates them instead of duplicating.
+      ...Array.from({ length: 250 }, (_, i) => ({
+        ref: `e${i}`,
+        object: "contact",
+        fields: { email: `c${150 + i}@example.com`, firstname: "E" },
+      })),
+      ...Array.from({ length: 100 }, (_, i) => ({
+        ref: `n${i}`,
+        object: "contact",
+        fields: { firstname: `NoEmail${i}` },
+      })),
+    ];
+    const results = await connector().write(ops);
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(results.filter((r) => r.created)).toHaveLength(100 + 100);
+    expect(batchCalls()).toEqual([
+      "create",
+      ...Array(3).fill("update"),
+      ...Array(3).fill("upsert"),
+    ]);
+  });
+
+  it("a lookup of 500 emails is 5 batch reads of 100", async () => {
+    const emails = Array.from({ length: 500 }, (_, i) => `C${i}@Example.com`);
+    const found = await connector().findByEmails(emails);
+    expect(found.length).toBeGreaterThanOrEqual(300);
+    expect(batchCalls()).toEqual(Array(5).fill("read"));
   });
 });
 

@@ -7,7 +7,9 @@
  * Central; anything else is final.
  */
 import axios, { type AxiosInstance } from "axios";
+import type { Metrics } from "../../src/metrics/registry.ts";
 import {
+  apiCallCounters,
   createLimiter,
   type FleetGates,
   type Limiter,
@@ -34,6 +36,8 @@ export interface MarketoClientConfig {
   retry?: { attempts?: number; baseMs?: number; maxMs?: number };
   /** Ask for a token this long before the current one expires (default 60 s). */
   tokenRefreshMarginSeconds?: number;
+  /** Counts REST calls and rate-limit answers (tsunagu_api_calls_total, tsunagu_api_rate_limited_total). */
+  metrics?: Metrics;
 }
 
 export type Params = Record<string, string | number | boolean | undefined>;
@@ -52,6 +56,21 @@ export const DEFAULT_RATE_LIMIT = { requests: 90, perMs: 20_000, concurrency: 8 
 const MAX_GET_URL = 7_000;
 const TRANSIENT_CODES = new Set(["604", "606", "608", "611", "615", "713"]);
 const TOKEN_CODES = new Set(["601", "602"]);
+/** 606 rate window, 615 calls in flight, 607 daily quota: all answered as HTTP 200. */
+const RATE_LIMIT_CODES = new Set(["606", "607", "615"]);
+
+/**
+ * An answer to a REST call saying a limit was hit (HTTP 429 or 606/607/615). Not the
+ * quota block's own fail-fast error (no call was sent), nor token requests.
+ */
+export function isRateLimited(error: unknown): boolean {
+  return (
+    error instanceof MarketoApiError &&
+    !(error instanceof MarketoAuthError) &&
+    !(error instanceof MarketoQuotaError) &&
+    (error.httpStatus === 429 || RATE_LIMIT_CODES.has(error.code))
+  );
+}
 
 export function classifyMarketoError(error: unknown): RetryDecision {
   if (error instanceof MarketoQuotaError) return { retry: false };
@@ -100,7 +119,8 @@ export function createMarketoClient(config: MarketoClientConfig): MarketoClient 
     marginMs: (config.tokenRefreshMarginSeconds ?? 60) * 1000,
   });
   const rate = config.rateLimit ?? DEFAULT_RATE_LIMIT;
-  const limiter: Limiter = createLimiter(rate, config.fleet?.("marketo", rate));
+  const counters = apiCallCounters(config.metrics, "marketo");
+  const limiter: Limiter = createLimiter(rate, config.fleet?.("marketo", rate), counters);
   let blockedUntil: number | undefined;
 
   const gate = () => {
@@ -190,6 +210,7 @@ export function createMarketoClient(config: MarketoClientConfig): MarketoClient 
         try {
           return await once();
         } catch (error) {
+          if (isRateLimited(error)) counters?.rateLimited();
           if (
             error instanceof MarketoApiError &&
             error.code === "607" &&

@@ -72,6 +72,23 @@ describe("write", () => {
     expect(results.filter((r) => !r.ok).map((r) => r.ref)).toEqual(["r400"]);
   });
 
+  it("700 upserts are 3 calls of createOrUpdate, updating the leads whose emails exist", async () => {
+    for (let i = 0; i < 100; i++) sandbox.createLead({ email: `up${i}@example.com` });
+    sandbox.clearRequests();
+    const results = await connector.write(
+      Array.from({ length: 700 }, (_, i) => ({
+        ref: `u${i}`,
+        object: "lead",
+        fields: { email: `UP${i}@example.com`, firstName: "U" },
+      })),
+    );
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(results.filter((r) => !r.created)).toHaveLength(100);
+    expect(restCalls().map((r) => `${r.method} ${r.path}`)).toEqual(
+      Array(3).fill("POST /rest/v1/leads.json"),
+    );
+  });
+
   it("reports a whole-call failure on every op, retryable for transient errors", async () => {
     sandbox.injectFault({ httpStatus: 503, times: 3 });
     const results = await connector.write([
@@ -134,6 +151,35 @@ describe("reads", () => {
     expect(restCalls().map((r) => `${r.method} ${r.path}`)).toEqual([
       "POST /rest/v1/leads.json?_method=GET",
     ]);
+  });
+
+  it("a lookup of 500 emails is 2 calls, answered right after emails change", async () => {
+    const leads = Array.from({ length: 400 }, (_, i) =>
+      sandbox.createLead({ email: `find${i}@example.com` }),
+    );
+    sandbox.createLead({ email: "FIND0@example.com" }, { allowDuplicate: true });
+    sandbox.updateLead(leads[1]!.id, { email: "moved@example.com" });
+    sandbox.updateLead(leads[2]!.id, { email: null });
+    sandbox.clearRequests();
+    const emails = [
+      ...Array.from({ length: 499 }, (_, i) => `Find${i}@Example.com`),
+      "moved@example.com",
+    ];
+    const found = await connector.findByEmails(emails);
+    expect(restCalls()).toHaveLength(2);
+    const wanted = new Set(emails.map((e) => e.toLowerCase()));
+    const expected = sandbox
+      .listLeads()
+      .filter((l) => wanted.has(String(l.email ?? "").toLowerCase()))
+      .map((l) => String(l.id));
+    expect(found.map((r) => r.externalId).sort()).toEqual(expected.sort());
+    expect(found).toHaveLength(400);
+    const [moved, old] = await connector.write([
+      { ref: "m", object: "lead", fields: { email: "MOVED@example.com", firstName: "M" } },
+      { ref: "o", object: "lead", fields: { email: "find1@example.com", firstName: "O" } },
+    ]);
+    expect(moved).toMatchObject({ ok: true, created: false, externalId: String(leads[1]!.id) });
+    expect(old).toMatchObject({ ok: true, created: true });
   });
 
   it("rejects other objects", () => {

@@ -3,7 +3,9 @@
  * `connection.ts`), a limiter, exactly one retry layer (ours), error classification and
  * token renewal. Connections never retry by themselves.
  */
+import type { Metrics } from "../../src/metrics/registry.ts";
 import {
+  apiCallCounters,
   createLimiter,
   type FleetGates,
   type Limiter,
@@ -41,6 +43,8 @@ export type SalesforceClientConfig = SalesforceCredentials & {
   /** Per-request timeout (default 120 s; jsforce's own default is 30 minutes). */
   requestTimeoutMs?: number;
   retry?: { attempts?: number; baseMs?: number; maxMs?: number };
+  /** Counts API calls and rate-limit answers (tsunagu_api_calls_total, tsunagu_api_rate_limited_total). */
+  metrics?: Metrics;
 };
 
 /** Failures where the request certainly never reached Salesforce. */
@@ -88,6 +92,18 @@ export function classifySalesforceError(
   const code = networkCode(error);
   if (!code) return { retry: false };
   return { retry: options.idempotent !== false || NOT_SENT_CODES.has(code) };
+}
+
+/**
+ * A rate-limit answer to an API call: REQUEST_LIMIT_EXCEEDED (daily or concurrent) or HTTP
+ * 429/420. Token requests are not API calls (the limiter never sees them), so not counted.
+ */
+export function isRateLimited(error: unknown): boolean {
+  return (
+    error instanceof SalesforceApiError &&
+    !(error instanceof SalesforceAuthError) &&
+    (error.errorCode === "REQUEST_LIMIT_EXCEEDED" || error.status === 429 || error.status === 420)
+  );
 }
 
 /** Can the caller succeed by trying the same operation later (WriteError.retryable)? */
@@ -155,7 +171,8 @@ export function createSalesforceClient(config: SalesforceClientConfig): Salesfor
     : undefined;
   // 25 concurrent long (>20 s) requests per org; stay well under it, and cap bursts.
   const rate = config.rateLimit ?? { requests: 50, perMs: 1000, concurrency: 10 };
-  const limiter: Limiter = createLimiter(rate, config.fleet?.("salesforce", rate));
+  const counters = apiCallCounters(config.metrics, "salesforce");
+  const limiter: Limiter = createLimiter(rate, config.fleet?.("salesforce", rate), counters);
   return {
     conn,
     call: <T>(
@@ -187,7 +204,10 @@ export function createSalesforceClient(config: SalesforceClientConfig): Salesfor
         attempts: config.retry?.attempts ?? 5,
         baseMs: config.retry?.baseMs ?? 500,
         maxMs: config.retry?.maxMs ?? 30_000,
-        classify: (error) => classifySalesforceError(error, options),
+        classify: (error) => {
+          if (isRateLimited(error)) counters?.rateLimited();
+          return classifySalesforceError(error, options);
+        },
       });
     },
     apiUsage: () => {

@@ -35,117 +35,198 @@ class Outcomes {
   }
 }
 
+/**
+ * Each kind of write is one pass over every op, Leads and Contacts together: Individuals are
+ * created in one go, each person is updated once (boxes and the IndividualId link together),
+ * and consent records are read, updated and created once, so calls stay ceil(N / 200) per
+ * object and operation.
+ */
 export async function writeConsent(
   ctx: ConsentContext,
   ops: ConsentWrite[],
 ): Promise<WriteResult[]> {
   const outcomes = new Outcomes();
   const plans = ops.map((op) => planConsentWrite(op.statements, ctx.fields, ctx.purposes));
+  const people = new Map<string, SalesforceRecord>();
+  const live: number[] = [];
   for (const object of PEOPLE) {
     const indexes = ops.flatMap((op, i) => (op.object === object ? [i] : []));
     if (indexes.length === 0) continue;
-    let people: Map<string, SalesforceRecord>;
     try {
-      people = await readPeople(
+      const found = await readPeople(
         ctx,
         object,
         indexes.map((i) => ops[i]!.externalId),
         ["FirstName", "LastName"],
       );
+      for (const [id, person] of found) people.set(id, person);
     } catch (error) {
       for (const i of indexes)
         outcomes.fail(i, failure("READ_FAILED", String((error as Error).message), true));
       continue;
     }
     for (const i of indexes) {
-      if (!people.has(id15(ops[i]!.externalId)))
-        outcomes.fail(i, failure("NOT_FOUND", `${object} ${ops[i]!.externalId} does not exist`));
+      if (people.has(id15(ops[i]!.externalId))) live.push(i);
+      else outcomes.fail(i, failure("NOT_FOUND", `${object} ${ops[i]!.externalId} does not exist`));
     }
-    const live = indexes.filter((i) => !outcomes.failed(i));
-    await writeFields(ctx, object, live, ops, plans, people, outcomes);
-    await writePurposes(
-      ctx,
-      object,
-      live.filter((i) => plans[i]!.purposes.length > 0),
-      ops,
-      plans,
-      people,
-      outcomes,
-    );
   }
   for (const [i, op] of ops.entries()) {
     if (!PEOPLE.includes(op.object as (typeof PEOPLE)[number]))
       outcomes.fail(i, failure("UNSUPPORTED_OBJECT", `Object ${op.object} holds no consent`));
   }
+  const withPurposes = live.filter((i) => plans[i]!.purposes.length > 0);
+  const purposeIds = await loadPurposeIds(ctx, withPurposes, outcomes);
+  const created = purposeIds
+    ? await createIndividuals(ctx, withPurposes, ops, people, outcomes)
+    : new Map<string, string>();
+  await updatePeople(ctx, live, withPurposes, ops, plans, people, created, outcomes);
+  if (purposeIds) {
+    const ready = withPurposes.filter((i) => !outcomes.failed(i));
+    await writePurposes(ctx, ready, ops, plans, people, created, purposeIds, outcomes);
+  }
   return outcomes.results(ops);
 }
 
-async function writeFields(
+async function loadPurposeIds(
   ctx: ConsentContext,
-  object: string,
   indexes: number[],
+  outcomes: Outcomes,
+): Promise<Map<string, string> | undefined> {
+  if (indexes.length === 0) return undefined;
+  try {
+    return await namedPurposeIds(ctx);
+  } catch (error) {
+    for (const i of indexes)
+      outcomes.fail(i, failure("READ_FAILED", String((error as Error).message), true));
+    return undefined;
+  }
+}
+
+/** An Individual for each person with purposes to write and none linked yet, by person id15. */
+async function createIndividuals(
+  ctx: ConsentContext,
+  indexes: number[],
+  ops: ConsentWrite[],
+  people: Map<string, SalesforceRecord>,
+  outcomes: Outcomes,
+): Promise<Map<string, string>> {
+  const missing = new Map<string, SalesforceRecord>();
+  for (const i of indexes) {
+    const person = people.get(id15(ops[i]!.externalId))!;
+    if (typeof person.IndividualId !== "string") missing.set(id15(person.Id), person);
+  }
+  const list = [...missing.values()];
+  const saved = await saveAll(
+    ctx.client,
+    "Individual",
+    { kind: "create" },
+    list.map((p) => ({ FirstName: p.FirstName ?? null, LastName: p.LastName ?? "Unknown" })),
+  );
+  const created = new Map<string, string>();
+  list.forEach((person, j) => {
+    const s = saved[j]!;
+    if (s.ok) created.set(id15(person.Id), s.id);
+    else
+      for (const i of indexes)
+        if (id15(ops[i]!.externalId) === id15(person.Id)) outcomes.fail(i, s.error);
+  });
+  return created;
+}
+
+/**
+ * One update per person: the boxes that change and the link to a new Individual. Two ops for
+ * one record would be DUPLICATE_ID in one call; a no-op write sends nothing and fires no
+ * Outbound Message.
+ */
+async function updatePeople(
+  ctx: ConsentContext,
+  live: number[],
+  withPurposes: number[],
   ops: ConsentWrite[],
   plans: ReturnType<typeof planConsentWrite>[],
   people: Map<string, SalesforceRecord>,
+  created: Map<string, string>,
   outcomes: Outcomes,
 ): Promise<void> {
-  // One update per person (two ops for one record would be DUPLICATE_ID in one call); only
-  // boxes that change, so a no-op write sends nothing and fires no Outbound Message.
-  const updates = new Map<string, { record: Record<string, unknown>; ops: number[] }>();
-  for (const i of indexes) {
-    const person = people.get(id15(ops[i]!.externalId))!;
-    const changed = Object.entries(plans[i]!.fields).filter(([f, v]) => (person[f] === true) !== v);
-    if (changed.length === 0) continue;
-    const entry = updates.get(person.Id) ?? { record: { Id: person.Id }, ops: [] };
-    Object.assign(entry.record, Object.fromEntries(changed));
-    entry.ops.push(i);
-    updates.set(person.Id, entry);
+  for (const object of PEOPLE) {
+    const updates = new Map<string, { record: Record<string, unknown>; ops: Set<number> }>();
+    const entry = (person: SalesforceRecord) => {
+      let e = updates.get(person.Id);
+      if (!e) {
+        e = { record: { Id: person.Id }, ops: new Set() };
+        updates.set(person.Id, e);
+      }
+      return e;
+    };
+    for (const i of live) {
+      if (ops[i]!.object !== object) continue;
+      const person = people.get(id15(ops[i]!.externalId))!;
+      const changed = Object.entries(plans[i]!.fields).filter(
+        ([f, v]) => (person[f] === true) !== v,
+      );
+      if (changed.length > 0) {
+        const e = entry(person);
+        Object.assign(e.record, Object.fromEntries(changed));
+        e.ops.add(i);
+      }
+      const individual = created.get(id15(person.Id));
+      if (individual && withPurposes.includes(i) && !outcomes.failed(i)) {
+        const e = entry(person);
+        e.record.IndividualId = individual;
+        e.ops.add(i);
+      }
+    }
+    const list = [...updates.values()];
+    const saved = await saveAll(
+      ctx.client,
+      object,
+      { kind: "update" },
+      list.map((u) => u.record),
+    );
+    saved.forEach((s, j) => {
+      if (!s.ok) for (const i of list[j]!.ops) outcomes.fail(i, s.error);
+    });
   }
-  const list = [...updates.values()];
-  const saved = await saveAll(
-    ctx.client,
-    object,
-    { kind: "update" },
-    list.map((u) => u.record),
-  );
-  saved.forEach((s, j) => {
-    if (!s.ok) for (const i of list[j]!.ops) outcomes.fail(i, s.error);
-  });
 }
 
 async function writePurposes(
   ctx: ConsentContext,
-  object: string,
   indexes: number[],
   ops: ConsentWrite[],
   plans: ReturnType<typeof planConsentWrite>[],
   people: Map<string, SalesforceRecord>,
+  created: Map<string, string>,
+  purposeIds: Map<string, string>,
   outcomes: Outcomes,
 ): Promise<void> {
   if (indexes.length === 0) return;
-  let purposeIds: Map<string, string>;
+  const partyOf = (i: number) => {
+    const person = people.get(id15(ops[i]!.externalId))!;
+    return typeof person.IndividualId === "string"
+      ? person.IndividualId
+      : created.get(id15(person.Id))!;
+  };
+  let existing: Map<string, SalesforceRecord[]>;
   try {
-    purposeIds = await namedPurposeIds(ctx);
+    existing = await readConsentRecords(ctx, [...new Set(indexes.map(partyOf))]);
   } catch (error) {
     for (const i of indexes)
       outcomes.fail(i, failure("READ_FAILED", String((error as Error).message), true));
     return;
   }
-  const party = await ensureIndividuals(ctx, object, indexes, ops, people, outcomes);
-  const ready = indexes.filter((i) => !outcomes.failed(i));
-  const parties = ready.map((i) => party.get(id15(ops[i]!.externalId))!);
-  let existing: Map<string, SalesforceRecord[]>;
-  try {
-    existing = await readConsentRecords(ctx, parties);
-  } catch (error) {
-    for (const i of ready)
-      outcomes.fail(i, failure("READ_FAILED", String((error as Error).message), true));
-    return;
-  }
-  const creates: Array<{ record: Record<string, unknown>; op: number }> = [];
-  const updates: Array<{ record: Record<string, unknown>; op: number }> = [];
-  for (const i of ready) {
-    const partyId = party.get(id15(ops[i]!.externalId))!;
+  // One write per consent record even when several ops reach it (a Lead and a Contact sharing
+  // an Individual): the same Id twice in one call is DUPLICATE_ID. The later op's values win.
+  const creates = new Map<string, { record: Record<string, unknown>; ops: number[] }>();
+  const updates = new Map<string, { record: Record<string, unknown>; ops: number[] }>();
+  const add = (into: typeof creates, key: string, record: Record<string, unknown>, op: number) => {
+    const entry = into.get(key);
+    if (entry) {
+      entry.record = record;
+      entry.ops.push(op);
+    } else into.set(key, { record, ops: [op] });
+  };
+  for (const i of indexes) {
+    const partyId = partyOf(i);
     for (const { mapping, status, at } of plans[i]!.purposes) {
       const purposeId = purposeIds.get(mapping.dataUsePurposeName);
       if (!purposeId) {
@@ -170,11 +251,12 @@ async function writePurposes(
         CaptureSource: "tsunagu",
       };
       for (const r of same.filter((r) => r.PrivacyConsentStatus !== status))
-        updates.push({ record: { Id: r.Id, ...change }, op: i });
+        add(updates, id15(r.Id), { Id: r.Id, ...change }, i);
       if (same.length === 0)
-        creates.push({
-          op: i,
-          record: {
+        add(
+          creates,
+          `${id15(partyId)}:${id15(purposeId)}:${type}`,
+          {
             Name: `${mapping.dataUsePurposeName} - ${type}`.slice(0, 255),
             PartyId: partyId,
             DataUsePurposeId: purposeId,
@@ -182,13 +264,15 @@ async function writePurposes(
             CaptureContactPointType: type,
             ...change,
           },
-        });
+          i,
+        );
     }
   }
-  for (const [mode, list] of [
+  for (const [mode, writes] of [
     ["update", updates],
     ["create", creates],
   ] as const) {
+    const list = [...writes.values()];
     const saved = await saveAll(
       ctx.client,
       "ContactPointTypeConsent",
@@ -196,46 +280,7 @@ async function writePurposes(
       list.map((u) => u.record),
     );
     saved.forEach((s, j) => {
-      if (!s.ok) outcomes.fail(list[j]!.op, s.error);
+      if (!s.ok) for (const i of list[j]!.ops) outcomes.fail(i, s.error);
     });
   }
-}
-
-/** The person's Individual id, creating one and linking IndividualId where missing. */
-async function ensureIndividuals(
-  ctx: ConsentContext,
-  object: string,
-  indexes: number[],
-  ops: ConsentWrite[],
-  people: Map<string, SalesforceRecord>,
-  outcomes: Outcomes,
-): Promise<Map<string, string>> {
-  const party = new Map<string, string>();
-  const missing: SalesforceRecord[] = [];
-  for (const i of indexes) {
-    const person = people.get(id15(ops[i]!.externalId))!;
-    if (typeof person.IndividualId === "string") party.set(id15(person.Id), person.IndividualId);
-    else if (!missing.includes(person)) missing.push(person);
-  }
-  const created = await saveAll(
-    ctx.client,
-    "Individual",
-    { kind: "create" },
-    missing.map((p) => ({ FirstName: p.FirstName ?? null, LastName: p.LastName ?? "Unknown" })),
-  );
-  const links = missing.flatMap((p, j) => {
-    const c = created[j]!;
-    return c.ok ? [{ Id: p.Id, IndividualId: c.id }] : [];
-  });
-  const linked = await saveAll(ctx.client, object, { kind: "update" }, links);
-  const linkedIds = new Map(links.map((l, j) => [id15(l.Id), linked[j]!]));
-  missing.forEach((p, j) => {
-    const c = created[j]!;
-    const l = linkedIds.get(id15(p.Id));
-    const error = !c.ok ? c.error : l && !l.ok ? l.error : undefined;
-    if (!error && c.ok) party.set(id15(p.Id), c.id);
-    for (const i of indexes)
-      if (error && id15(ops[i]!.externalId) === id15(p.Id)) outcomes.fail(i, error);
-  });
-  return party;
 }

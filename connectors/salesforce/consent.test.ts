@@ -242,6 +242,60 @@ describe("writeConsent", () => {
     expect(count.totalSize).toBe(1);
   });
 
+  it("Leads and Contacts share each call: one Individual create, one update per object, one consent write each", async () => {
+    const shared = sandbox.createRecord("Individual", { LastName: "Both" }).Id as string;
+    sandbox.createRecord("ContactPointTypeConsent", {
+      Name: "Newsletter - Email",
+      PartyId: shared,
+      DataUsePurposeId: await purposeId("Newsletter"),
+      ContactPointType: "Email",
+      PrivacyConsentStatus: "OptIn",
+    });
+    const people = [
+      ...Array.from({ length: 90 }, () => ["Lead", lead()] as const),
+      ...Array.from(
+        { length: 90 },
+        () =>
+          ["Contact", sandbox.createRecord("Contact", { LastName: "Sato" }).Id as string] as const,
+      ),
+      ["Lead", lead({ IndividualId: shared })] as const,
+      [
+        "Contact",
+        sandbox.createRecord("Contact", { LastName: "Both", IndividualId: shared }).Id as string,
+      ] as const,
+    ];
+    sandbox.clearRequests();
+    const results = await sf.writeConsent(
+      people.map(([object, externalId], i) => ({
+        ref: String(i),
+        object,
+        externalId,
+        statements: [statement({}), statement({ purpose: "newsletter" })],
+      })),
+    );
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    const calls = sandbox.requests().map((r) => {
+      const q = new URL(r.path, "http://x").searchParams.get("q");
+      return q ? `GET ${/FROM (\w+)/.exec(q)![1]}` : r.method;
+    });
+    const count = (call: string) => calls.filter((c) => c === call).length;
+    // Individuals and new consent records: one create call each; the shared record: one update.
+    expect(count("POST")).toBe(2);
+    expect(count("PATCH")).toBe(3);
+    expect([count("GET Lead"), count("GET Contact"), count("GET ContactPointTypeConsent")]).toEqual(
+      [1, 1, 1],
+    );
+    for (const [object, id] of people)
+      expect(sandbox.getRecord(object, id)).toMatchObject({
+        HasOptedOutOfEmail: true,
+        IndividualId: expect.stringMatching(/^0PK/),
+      });
+    const sharedConsent = await conn.query<{ PrivacyConsentStatus: string }>(
+      `SELECT PrivacyConsentStatus FROM ContactPointTypeConsent WHERE PartyId = '${shared}'`,
+    );
+    expect(sharedConsent.records.map((r) => r.PrivacyConsentStatus)).toEqual(["OptOut"]);
+  });
+
   it("one result per op: unknown people and objects fail on their own", async () => {
     const ok = lead();
     const gone = lead();

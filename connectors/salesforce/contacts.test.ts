@@ -2,13 +2,14 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { SourceRecord, WriteOp } from "../contract.ts";
+import { MAX_QUERY_URI, wireLength } from "./in-lists.ts";
 import {
   createSalesforceConnector,
   type SalesforceConnectorConfig,
   type SalesforceConnectorOptions,
 } from "./index.ts";
 import { type RunningSalesforceSandbox, startSalesforceSandbox } from "./sandbox/index.ts";
-import { testConnection } from "./test-org.ts";
+import { startTestOrg, type TestOrg, testConnection } from "./test-org.ts";
 import { outboundAck, parseOutboundMessage, sameOrgId, soapFault } from "./webhooks.ts";
 
 const SEEDED = 5000;
@@ -318,5 +319,93 @@ describe("Outbound Messages", () => {
     sandbox.deleteRecord("Contact", results[0]!.externalId!);
     await sandbox.webhooksIdle();
     expect(bodies).toEqual([]);
+  });
+});
+
+describe("calls per record", () => {
+  let org: TestOrg;
+  beforeAll(async () => {
+    org = await startTestOrg();
+  });
+  afterAll(() => org.sandbox.close());
+  beforeEach(() => org.sandbox.clearRequests());
+
+  const calls = () =>
+    org.sandbox.requests().map((r) => {
+      const q = new URL(r.path, "http://x").searchParams.get("q");
+      return q ? `GET ${/FROM (\w+)/.exec(q)![1]}` : `${r.method} ${r.path.split("?")[0]}`;
+    });
+  const count = (call: string) => calls().filter((c) => c === call).length;
+  const COLLECTIONS = "/services/data/v62.0/composite/sobjects";
+  const create = (object: string, i: number): WriteOp => ({
+    ref: `${object}${i}`,
+    object,
+    fields: {
+      LastName: `N${i}`,
+      Email: `batch${object}${i}@example.com`,
+      ...(object === "Lead" ? { Company: "Acme" } : {}),
+    },
+  });
+
+  it("600 creates are exactly 3 collections of 200", async () => {
+    const results = await org.sf.write(Array.from({ length: 600 }, (_, i) => create("Lead", i)));
+    expect(results.filter((r) => r.ok && r.created)).toHaveLength(600);
+    expect(calls()).toEqual(Array(3).fill(`POST ${COLLECTIONS}`));
+  });
+
+  it("Leads and Contacts, creates and updates: ceil(N / 200) calls for each", async () => {
+    const existing = await org.sf.write(
+      Array.from({ length: 250 }, (_, i) => create("Contact", i)),
+    );
+    org.sandbox.clearRequests();
+    const ops = [
+      ...Array.from({ length: 250 }, (_, i) => create("Lead", 1000 + i)),
+      ...Array.from({ length: 150 }, (_, i) => create("Contact", 1000 + i)),
+      ...existing.map((r, i) => ({
+        ref: `u${i}`,
+        object: "Contact",
+        externalId: r.externalId!,
+        fields: { Title: "Buyer" },
+      })),
+    ];
+    const results = await org.sf.write(ops);
+    expect(results.map((r) => r.ref)).toEqual(ops.map((o) => o.ref));
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect([count(`POST ${COLLECTIONS}`), count(`PATCH ${COLLECTIONS}`)]).toEqual([2 + 1, 2]);
+  });
+
+  it("a lookup of 500 emails costs the fewest GET /query calls the URI limit allows", async () => {
+    const emails = Array.from(
+      { length: 500 },
+      (_, i) => `person${String(i).padStart(4, "0")}@example.com`,
+    );
+    await org.sf.write(
+      emails.slice(0, 300).map((Email, i) => ({
+        ref: String(i),
+        object: "Lead",
+        fields: { LastName: "L", Company: "Acme", Email },
+      })),
+    );
+    await org.sf.write(
+      emails.slice(200).map((Email, i) => ({
+        ref: String(i),
+        object: "Contact",
+        fields: { LastName: "C", Email },
+      })),
+    );
+    org.sandbox.clearRequests();
+    const found = await org.sf.findByEmails(emails.map((e) => e.toUpperCase()));
+    expect(found.filter((r) => r.object === "Lead")).toHaveLength(300);
+    expect(found.filter((r) => r.object === "Contact")).toHaveLength(300);
+    for (const object of ["Contact", "Lead"]) {
+      const queries = org.sandbox.requests().filter((r) => r.path.includes(`FROM%20${object}%20`));
+      // Every value has the same length: the first query holds as many as fit, one more would not.
+      const first = queries[0]!.path;
+      const held = decodeURIComponent(first).split("@example.com").length - 1;
+      expect(first.length + wireLength(`,'${emails[0]}'`)).toBeGreaterThan(MAX_QUERY_URI);
+      expect(queries.every((r) => r.path.length <= MAX_QUERY_URI)).toBe(true);
+      expect(queries).toHaveLength(Math.ceil(500 / held));
+      expect(queries.length).toBeLessThan(Math.ceil(500 / 200));
+    }
   });
 });

@@ -12,12 +12,11 @@ import {
   SalesforceSaveResults,
 } from "./api-types.ts";
 import { errorCode, isRetryableLater, type SalesforceClient } from "./client.ts";
+import { inQueries } from "./in-lists.ts";
 import { queryPages } from "./records.ts";
 
 export const MAX_DML_RECORDS = 200;
 export const MAX_RETRIEVE_IDS = 2000;
-/** Keep a GET /query URL well under Salesforce's 16,384-character URI limit. */
-const MAX_IN_CLAUSE_CHARS = 8000;
 const CURSOR_PREFIX = "sf1:";
 
 export interface ObjectFields {
@@ -154,25 +153,6 @@ export async function fetchByIds(
   return out;
 }
 
-/** Splits values for `IN (...)` lists: at most 200 each, and a GET URL far below its limit. */
-export function chunkInList(values: string[]): string[][] {
-  const chunks: string[][] = [];
-  let current: string[] = [];
-  let size = 0;
-  for (const value of values) {
-    const length = encodeURIComponent(soqlString(value)).length + 3;
-    if (current.length > 0 && (size + length > MAX_IN_CLAUSE_CHARS || current.length >= 200)) {
-      chunks.push(current);
-      current = [];
-      size = 0;
-    }
-    current.push(value);
-    size += length;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
-
 /** Contacts first, then unconverted Leads; SOQL `=`/IN on Email is case-insensitive. */
 export async function findByEmails(
   client: SalesforceClient,
@@ -184,11 +164,12 @@ export async function findByEmails(
   const order = ["Contact", "Lead"].filter((o) => objects.includes(o));
   const out: SourceRecord[] = [];
   for (const object of order) {
-    for (const chunk of chunkInList(unique)) {
-      const where = [`Email IN (${chunk.map(soqlString).join(", ")})`, ...unconverted(object)].join(
-        " AND ",
-      );
-      const soql = `SELECT ${selectList(object, config, ["Email"])} FROM ${object} WHERE ${where} ORDER BY SystemModstamp ASC, Id ASC`;
+    const select = selectList(object, config, ["Email"]);
+    const soqls = inQueries(unique, (list) => {
+      const where = [`Email IN (${list})`, ...unconverted(object)].join(" AND ");
+      return `SELECT ${select} FROM ${object} WHERE ${where} ORDER BY SystemModstamp ASC, Id ASC`;
+    });
+    for (const soql of soqls) {
       for await (const page of queryPages(client, soql)) {
         out.push(...page.records.map((r) => toSourceRecord(object, r)));
       }
@@ -294,7 +275,9 @@ export async function write(
       continue;
     }
     const key = `${op.object}:${op.externalId ? "update" : "create"}`;
-    groups.set(key, [...(groups.get(key) ?? []), op]);
+    const group = groups.get(key);
+    if (group) group.push(op);
+    else groups.set(key, [op]);
   }
   for (const [key, group] of groups) {
     const [object, mode] = key.split(":") as [string, "create" | "update"];

@@ -15,6 +15,7 @@ import type {
 import {
   createSalesforceClient,
   type SalesforceClient,
+  type SalesforceClientConfig,
   type SalesforceCredentials,
 } from "./client.ts";
 import type { ConnectionFactory } from "./connection.ts";
@@ -48,6 +49,8 @@ export interface SalesforceConnectorOptions {
   /** Per-request timeout in ms (default 120,000). */
   requestTimeoutMs?: number;
   retry?: { attempts?: number; baseMs?: number; maxMs?: number };
+  /** Counts API calls and rate-limit answers (passed to the client). */
+  metrics?: SalesforceClientConfig["metrics"];
   /**
    * Consent sources. `fields` default to HasOptedOutOfEmail -> email and DoNotCall -> phone
    * (channel-wide, purpose null); `individual.purposes` map hub purposes to DataUsePurpose

@@ -10,7 +10,8 @@ import {
   SalesforceSaveResults,
 } from "./api-types.ts";
 import { errorCode, isRetryableLater, type SalesforceClient } from "./client.ts";
-import { chunkInList, MAX_DML_RECORDS, soqlString } from "./contacts.ts";
+import { MAX_DML_RECORDS } from "./contacts.ts";
+import { inQueries } from "./in-lists.ts";
 
 export type SaveOutcome =
   | { ok: true; id: string; created: boolean }
@@ -53,7 +54,7 @@ export async function* queryPages(
   }
 }
 
-/** `SELECT ... WHERE <field> IN (...) [AND extra]` over any number of values, chunked. */
+/** `SELECT ... WHERE <field> IN (...) [AND extra]` over any number of values, in as few queries as fit. */
 export async function queryIn(
   client: SalesforceClient,
   object: string,
@@ -63,12 +64,12 @@ export async function queryIn(
   extra?: string,
 ): Promise<SalesforceRecord[]> {
   const out: SalesforceRecord[] = [];
-  for (const chunk of chunkInList([...new Set(values)])) {
-    const where = `${field} IN (${chunk.map(soqlString).join(", ")})${extra ? ` AND ${extra}` : ""}`;
-    out.push(
-      ...(await queryAll(client, `SELECT ${select.join(", ")} FROM ${object} WHERE ${where}`)),
-    );
-  }
+  const soqls = inQueries(
+    [...new Set(values)],
+    (list) =>
+      `SELECT ${select.join(", ")} FROM ${object} WHERE ${field} IN (${list})${extra ? ` AND ${extra}` : ""}`,
+  );
+  for (const soql of soqls) out.push(...(await queryAll(client, soql)));
   return out;
 }
 

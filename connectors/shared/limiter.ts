@@ -1,4 +1,5 @@
 import PQueue from "p-queue";
+import type { Metrics } from "../../src/metrics/registry.ts";
 
 /**
  * Keeps a connector under an API's published limits: at most `concurrency` calls in
@@ -31,7 +32,42 @@ export interface SharedGate {
 /** Gives each named limiter of a connector its fleet-wide gate. */
 export type FleetGates = (name: string, limits: LimiterOptions) => SharedGate;
 
-export function createLimiter(options: LimiterOptions, gate?: SharedGate): Limiter {
+/** Told about every call the limiter lets through, just before it starts. */
+export interface LimiterObserver {
+  started(): void;
+}
+
+/**
+ * A connector's API-call counters: every call started (the limiter's observer) and every
+ * answer saying a rate limit or quota was hit (counted where the client classifies errors).
+ */
+export interface ApiCallCounters extends LimiterObserver {
+  rateLimited(): void;
+}
+
+/** `tsunagu_api_calls_total{system}` and `tsunagu_api_rate_limited_total{system}`; none without metrics. */
+export function apiCallCounters(
+  metrics: Metrics | undefined,
+  system: string,
+): ApiCallCounters | undefined {
+  if (!metrics) return undefined;
+  const calls = metrics.counter(
+    "tsunagu_api_calls_total",
+    "API calls a connector started (each retry counts)",
+  );
+  const limited = metrics.counter(
+    "tsunagu_api_rate_limited_total",
+    "API answers saying a rate limit or quota was hit (HTTP 429, Marketo 606/607/615, Salesforce REQUEST_LIMIT_EXCEEDED)",
+  );
+  const labels = { system };
+  return { started: () => calls.inc(labels), rateLimited: () => limited.inc(labels) };
+}
+
+export function createLimiter(
+  options: LimiterOptions,
+  gate?: SharedGate,
+  observer?: LimiterObserver,
+): Limiter {
   const queue = new PQueue({ concurrency: options.concurrency });
   const starts: number[] = [];
 
@@ -53,6 +89,7 @@ export function createLimiter(options: LimiterOptions, gate?: SharedGate): Limit
         await acquireSlot();
         const release = await gate?.acquire();
         try {
+          observer?.started();
           return await fn();
         } finally {
           await release?.();

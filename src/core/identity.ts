@@ -81,6 +81,20 @@ export function createIdentity(config: MatchingConfig): Identity {
     return out;
   }
 
+  // A batch asks for a person's keys several times (matching, then each save); phone
+  // parsing and name normalization dominate, so the keys of recent views are kept.
+  const recent = new Map<string, MatchKey[]>();
+  function viewKeys(values: CanonicalValues): MatchKey[] {
+    const text = JSON.stringify(values);
+    let found = recent.get(text);
+    if (!found) {
+      found = [...keys(values), ...blocking(values)];
+      if (recent.size >= RECENT_VIEWS) recent.delete(recent.keys().next().value!);
+      recent.set(text, found);
+    }
+    return found;
+  }
+
   return {
     config,
     emailKey,
@@ -92,9 +106,10 @@ export function createIdentity(config: MatchingConfig): Identity {
         attributesOf(contact.golden),
         ...contact.links.map((link) => attributesOf(link.observed)),
       ];
-      for (const values of views)
-        for (const key of [...keys(values), ...blocking(values)]) seen.set(keyString(key), key);
+      for (const values of views) for (const key of viewKeys(values)) seen.set(keyString(key), key);
       return [...seen.values()];
     },
   };
 }
+
+const RECENT_VIEWS = 5_000;

@@ -1,9 +1,11 @@
 import { swaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
-import type { SystemName } from "../../connectors/contract.ts";
+import type { ConnectedSystem, SystemName } from "../../connectors/contract.ts";
 import { describeError } from "../logger.ts";
+import { LATENCY_BUCKETS, type Metrics } from "../metrics/registry.ts";
 import { requireAdminToken } from "./auth.ts";
 import type { AppDeps } from "./deps.ts";
 import { ApiError, problemFromError, problemFromZod, problemResponse } from "./problem.ts";
@@ -16,11 +18,45 @@ import { registerEngagement } from "./routes/engagement.ts";
 import { registerErasures } from "./routes/erasures.ts";
 import { registerImports } from "./routes/imports.ts";
 import { registerMerges } from "./routes/merges.ts";
+import { registerMetrics } from "./routes/metrics.ts";
 import { registerRuns } from "./routes/runs.ts";
 import { registerScoring } from "./routes/scoring.ts";
 import { registerDedupeScans, registerRescore } from "./routes/sweeps.ts";
 import { registerHealth, registerSandbox } from "./routes/system.ts";
 import { registerWebhooks } from "./routes/webhooks.ts";
+
+const WEBHOOK_SYSTEMS: ReadonlySet<string> = new Set<ConnectedSystem>([
+  "hubspot",
+  "salesforce",
+  "marketo",
+]);
+
+/**
+ * `tsunagu_webhook_ack_seconds{system,status}`: from a webhook request's arrival here to its
+ * response (notices stored, ack built). Paths of no known system are not recorded.
+ */
+function timeWebhookAcks(metrics: Metrics): MiddlewareHandler {
+  const ack = metrics.histogram(
+    "tsunagu_webhook_ack_seconds",
+    "Time from a webhook request's arrival to its response",
+    LATENCY_BUCKETS,
+  );
+  return async (c, next) => {
+    const started = performance.now();
+    const system = c.req.path.split("/")[2] ?? "";
+    let status = 500;
+    try {
+      await next();
+      status = c.res.status;
+    } finally {
+      if (WEBHOOK_SYSTEMS.has(system))
+        ack.observe(
+          { system, status: `${Math.floor(status / 100)}xx` },
+          (performance.now() - started) / 1000,
+        );
+    }
+  };
+}
 
 export function createApp(deps: AppDeps, connected: () => SystemName[]) {
   const app = new OpenAPIHono({
@@ -55,7 +91,9 @@ export function createApp(deps: AppDeps, connected: () => SystemName[]) {
     }),
   );
 
+  if (deps.metrics) app.use("/webhooks/*", timeWebhookAcks(deps.metrics));
   registerHealth(app, deps);
+  registerMetrics(app, deps);
   registerWebhooks(app, deps);
   app.use("/v1/*", requireAdminToken(deps.adminToken));
   registerRuns(app, deps);

@@ -20,9 +20,10 @@ import { createApp } from "../http/app.ts";
 import type { SandboxInfo } from "../http/deps.ts";
 import type { Imports } from "../import/index.ts";
 import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics/registry.ts";
 import type { Store } from "../store/index.ts";
 import { createMatcher } from "../sync/dedupe.ts";
-import { createEngine, type EngineDeps } from "../sync/engine.ts";
+import { createEngine, type EngineApi, type EngineDeps } from "../sync/engine.ts";
 import type { HubConfig, HubspotSettings, MarketoSettings, SalesforceSettings } from "./config.ts";
 import {
   readConsentConfig,
@@ -78,6 +79,8 @@ export interface ConnectorRuntime {
   salesforceConnect: ConnectionFactory;
   /** Fleet-wide rate limits (Workers); without it each connector limits this process only. */
   fleet?: FleetGates;
+  /** Counts API calls and rate-limit answers per system. */
+  metrics?: Metrics;
 }
 
 export function createConnectors(
@@ -161,26 +164,52 @@ export interface AssembleInput {
   imports?: Imports;
   dispatch?: EngineDeps["dispatch"];
   sandbox?: () => SandboxInfo | undefined;
+  metrics?: Metrics;
+  pageRecords?: number;
 }
 
 /** The engine and the HTTP app over a store and connectors: the same on every runtime. */
 export function assembleHub(input: AssembleInput) {
-  const { config, settings, files, store, connectors, logger } = input;
-  const engine = createEngine({
-    store,
-    connectors,
+  const engine = assembleEngine(input);
+  return { engine, app: assembleApp(input, engine) };
+}
+
+/** The sync engine over a store and connectors (on Node it runs in its own thread). */
+export function assembleEngine(
+  input: Pick<
+    AssembleInput,
+    "files" | "store" | "connectors" | "logger" | "imports" | "dispatch" | "metrics" | "pageRecords"
+  >,
+) {
+  const { files } = input;
+  return createEngine({
+    store: input.store,
+    connectors: input.connectors,
     mappings: input.imports?.mappings ?? files.mappings,
     consentSlots: consentSlots(files.consent),
     engagement: files.engagement,
     identity: files.identity,
     matcher: createMatcher(),
     scoring: files.scoring,
-    logger,
+    logger: input.logger,
     now: Date.now,
     newId: () => crypto.randomUUID(),
     ...(input.dispatch ? { dispatch: input.dispatch } : {}),
+    ...(input.metrics ? { metrics: input.metrics } : {}),
+    ...(input.pageRecords ? { pageRecords: input.pageRecords } : {}),
   });
-  const app = createApp(
+}
+
+/** The HTTP app: webhooks, the ops API, health and metrics, in front of an engine. */
+export function assembleApp(
+  input: Omit<AssembleInput, "dispatch" | "connectors">,
+  engine: EngineApi,
+) {
+  const { config, settings, files, store, logger } = input;
+  const connected = (Object.keys(settings) as SystemName[]).filter(
+    (system) => settings[system as keyof SystemSettings] !== null,
+  );
+  return createApp(
     {
       store,
       engine,
@@ -203,8 +232,8 @@ export function assembleHub(input: AssembleInput) {
       ...(settings.marketo ? { marketo: { webhookSecret: settings.marketo.webhookSecret } } : {}),
       ...(input.sandbox ? { sandbox: input.sandbox } : {}),
       ...(input.imports ? { imports: input.imports } : {}),
+      ...(input.metrics ? { metrics: input.metrics } : {}),
     },
-    () => [...connectors.keys()],
+    () => connected,
   );
-  return { engine, app };
 }

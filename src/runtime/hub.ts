@@ -1,24 +1,26 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { Cron } from "croner";
-import { jsforceConnection } from "../../connectors/salesforce/jsforce-connection.ts";
 import type { MappingSet } from "../core/mapping-set.ts";
-import { rulesFingerprint } from "../core/scoring/rules.ts";
 import type { SandboxInfo } from "../http/deps.ts";
 import { createImports } from "../import/index.ts";
 import { createLogger, type Logger } from "../logger.ts";
+import { watchEventLoop } from "../metrics/event-loop.ts";
+import { createMetrics, type Metrics } from "../metrics/registry.ts";
 import { type Sandboxes, type SandboxPlan, startSandboxes } from "../sandbox/start.ts";
 import { createStore, type Store } from "../store/index.ts";
 import { openSqlite } from "../store/sqlite.ts";
-import type { Engine } from "../sync/engine.ts";
-import { assembleHub, createConnectors, loadHubFiles, type SystemSettings } from "./assemble.ts";
+import type { EngineApi } from "../sync/engine.ts";
+import { assembleApp, loadHubFiles, type SystemSettings } from "./assemble.ts";
 import type { HubConfig } from "./config.ts";
 import { diskFolder } from "./disk-folder.ts";
+import { startEngineThread } from "./engine-client.ts";
 
 export interface Hub {
   url: string;
   store: Store;
-  engine: Engine;
+  engine: EngineApi;
+  metrics: Metrics;
   sandboxes: Sandboxes;
   mappings: MappingSet;
   close(): Promise<void>;
@@ -34,7 +36,9 @@ export interface HubOptions {
 
 /**
  * The Node runtime: SQLite store, connectors (real or simulated), engine, HTTP server,
- * scheduler. Everything is real; the only switch is where the connectors point.
+ * scheduler. Everything is real; the only switch is where the connectors point. The engine
+ * runs in a thread of its own (engine-thread.ts) with its own connection to the SQLite
+ * file, so this thread, which serves HTTP and the simulators, never waits behind bulk work.
  */
 export async function startHub(config: HubConfig, options: HubOptions = {}): Promise<Hub> {
   const logger = options.logger ?? createLogger();
@@ -59,17 +63,29 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
       : {}),
   });
   const settings = sandboxSettings(config, sandboxes);
-  const connectors = createConnectors(settings, files, { salesforceConnect: jsforceConnection });
-  const { engine, app } = assembleHub({
-    config,
-    settings,
-    files,
-    store,
-    connectors,
-    logger,
-    imports,
-    sandbox: () => sandboxInfo(sandboxes),
-  });
+  const metrics = createMetrics();
+  const loop = watchEventLoop(metrics, "http");
+  const engine = await startEngineThread({ config, settings }, { store, logger, metrics }).catch(
+    async (error: unknown) => {
+      loop.stop();
+      await closeSandboxes(sandboxes);
+      closeDb();
+      throw error;
+    },
+  );
+  const app = assembleApp(
+    {
+      config,
+      settings,
+      files,
+      store,
+      logger,
+      imports,
+      metrics,
+      sandbox: () => sandboxInfo(sandboxes),
+    },
+    engine,
+  );
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
@@ -104,33 +120,30 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
     }, 15_000);
     timers.push({ stop: () => clearInterval(tick) });
   }
-  await engine.jobs.resumeUnfinished();
-  const rulesChanged = await store.settings.changed(
-    "scoring.rules",
-    rulesFingerprint(files.scoring),
-  );
-  if (rulesChanged && (await store.contacts.count()) > 0)
-    await engine.jobs.submit("rescore", { reason: "rules changed" });
-  void engine.kick();
-
   return {
     url,
     store,
     engine,
+    metrics,
     sandboxes,
     mappings,
     async close() {
       for (const timer of timers) timer.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await engine.stop();
-      await Promise.all([
-        sandboxes.hubspot?.close(),
-        sandboxes.salesforce?.close(),
-        sandboxes.marketo?.close(),
-      ]);
+      await engine.close();
+      loop.stop();
+      await closeSandboxes(sandboxes);
       closeDb();
     },
   };
+}
+
+async function closeSandboxes(sandboxes: Sandboxes): Promise<void> {
+  await Promise.all([
+    sandboxes.hubspot?.close(),
+    sandboxes.salesforce?.close(),
+    sandboxes.marketo?.close(),
+  ]);
 }
 
 /** Each enabled system's settings: the configured credentials, or its running simulator's. */

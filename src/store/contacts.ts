@@ -1,13 +1,11 @@
-import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
-import type { Contact, Link } from "../core/contact.ts";
+import { and, asc, desc, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import { type Contact, type Link, linkKey } from "../core/contact.ts";
 import type { Identity, MatchKey } from "../core/identity.ts";
 import { atomically, chunks, statement, together } from "./batch.ts";
 import type { D1LikeStatement, Db } from "./db.ts";
 import { consentEvents, contacts, engagementEvents, links, matchKeys, merges } from "./schema.ts";
 
 export type MergeRow = typeof merges.$inferSelect;
-type ContactRow = typeof contacts.$inferSelect;
-type LinkRow = typeof links.$inferSelect;
 
 type LinkRef = Pick<Link, "system" | "object" | "externalId">;
 
@@ -23,20 +21,57 @@ const SAVE_SQL = {
   link: `insert into links (system, object, external_id, contact_id, observed, consent, last_synced_at) values (?, ?, ?, ?, ?, ?, ?)
     on conflict (system, object, external_id) do update set contact_id = excluded.contact_id,
     observed = excluded.observed, consent = excluded.consent, last_synced_at = excluded.last_synced_at`,
+  dropLink:
+    "delete from links where system = ? and object = ? and external_id = ? and contact_id = ?",
   dropKeys: "delete from match_keys where contact_id = ?",
   key: "insert or ignore into match_keys (kind, value, contact_id) values (?, ?, ?)",
+  dropKey: "delete from match_keys where kind = ? and value = ? and contact_id = ?",
   holders: "select contact_id from match_keys where kind = ? and value = ? limit ?",
 };
+
+/** What was last written of a contact: each link's and key's row, so the next save writes only the difference. */
+interface Persisted {
+  links: Map<string, string>;
+  keys: Set<string>;
+}
+
+interface ContactRowText {
+  id: string;
+  golden: string;
+  created_at: number;
+  updated_at: number;
+  score: string | null;
+}
+interface LinkRowText {
+  system: string;
+  object: string;
+  external_id: string;
+  contact_id: string;
+  observed: string;
+  consent: string | null;
+  last_synced_at: number | null;
+}
+
+const placeholders = (n: number) => Array.from({ length: n }, () => "?").join(", ");
 
 export function contactQueries(db: Db, identity: Identity) {
   const prepared = Object.fromEntries(
     Object.entries(SAVE_SQL).map(([name, text]) => [name, db.$client.prepare(text)]),
   ) as Record<keyof typeof SAVE_SQL, D1LikeStatement>;
+  /**
+   * Contacts this process wrote, as written. A contact saved twice in one batch (before
+   * and after its writes to other systems) costs only what changed in between.
+   */
+  const persisted = new WeakMap<Contact, Persisted>();
 
-  function saving(list: Contact[]): D1LikeStatement[] {
-    const out: D1LikeStatement[] = [];
+  /** The statements that save these contacts, and what to remember once they are committed. */
+  function saving(list: Contact[]): { statements: D1LikeStatement[]; commit(): void } {
+    const statements: D1LikeStatement[] = [];
+    const after: [Contact, Persisted][] = [];
     for (const contact of list) {
-      out.push(
+      const before = persisted.get(contact);
+      const now: Persisted = { links: new Map(), keys: new Set() };
+      statements.push(
         prepared.contact.bind(
           contact.id,
           JSON.stringify(contact.golden),
@@ -44,52 +79,107 @@ export function contactQueries(db: Db, identity: Identity) {
           contact.updatedAt,
           contact.score ? JSON.stringify(contact.score) : null,
         ),
-        prepared.dropLinks.bind(contact.id),
       );
+      if (!before) statements.push(prepared.dropLinks.bind(contact.id));
       for (const link of contact.links) {
-        out.push(
-          prepared.link.bind(
-            link.system,
-            link.object,
-            link.externalId,
-            contact.id,
-            JSON.stringify(link.observed),
-            link.consent ? JSON.stringify(link.consent) : null,
-            link.lastSyncedAt,
-          ),
-        );
+        const values = [
+          link.system,
+          link.object,
+          link.externalId,
+          contact.id,
+          JSON.stringify(link.observed),
+          link.consent ? JSON.stringify(link.consent) : null,
+          link.lastSyncedAt,
+        ] as const;
+        const key = linkKey(link);
+        const row = JSON.stringify(values);
+        now.links.set(key, row);
+        if (before?.links.get(key) !== row) statements.push(prepared.link.bind(...values));
       }
-      out.push(prepared.dropKeys.bind(contact.id));
-      for (const key of identity.contactKeys(contact))
-        out.push(prepared.key.bind(key.kind, key.value, contact.id));
+      for (const [key, row] of before?.links ?? []) {
+        if (now.links.has(key)) continue;
+        const [system, object, externalId] = JSON.parse(row) as string[];
+        statements.push(prepared.dropLink.bind(system, object, externalId, contact.id));
+      }
+      if (!before) statements.push(prepared.dropKeys.bind(contact.id));
+      for (const key of identity.contactKeys(contact)) {
+        const text = `${key.kind}\u0000${key.value}`;
+        now.keys.add(text);
+        if (!before?.keys.has(text))
+          statements.push(prepared.key.bind(key.kind, key.value, contact.id));
+      }
+      for (const text of before?.keys ?? []) {
+        if (now.keys.has(text)) continue;
+        const [kind, value] = text.split("\u0000");
+        statements.push(prepared.dropKey.bind(kind, value, contact.id));
+      }
+      after.push([contact, now]);
     }
-    return out;
+    return {
+      statements,
+      commit: () => {
+        for (const [contact, state] of after) persisted.set(contact, state);
+      },
+    };
+  }
+
+  /** Runs the statements as one batch, the saves at `at` among them. */
+  async function write(
+    statements: D1LikeStatement[],
+    saved: ReturnType<typeof saving>,
+    at = statements.length,
+  ) {
+    await atomically(db, [
+      ...statements.slice(0, at),
+      ...saved.statements,
+      ...statements.slice(at),
+    ]);
+    saved.commit();
   }
 
   async function load(ids: string[]): Promise<Contact[]> {
     if (ids.length === 0) return [];
     const parts = chunks(ids);
     // One batch, so the people and their links are read as of the same moment.
-    const results = await together(db, [
-      ...parts.map((part) => db.select().from(contacts).where(inArray(contacts.id, part))),
-      ...parts.map((part) => db.select().from(links).where(inArray(links.contactId, part))),
+    const results = await db.$client.batch<ContactRowText | LinkRowText>([
+      ...parts.map((part) =>
+        db.$client
+          .prepare(
+            `select id, golden, created_at, updated_at, score from contacts where id in (${placeholders(part.length)})`,
+          )
+          .bind(...part),
+      ),
+      ...parts.map((part) =>
+        db.$client
+          .prepare(
+            `select system, object, external_id, contact_id, observed, consent, last_synced_at from links where contact_id in (${placeholders(part.length)})`,
+          )
+          .bind(...part),
+      ),
     ]);
-    const rows = results.slice(0, parts.length).flat() as ContactRow[];
-    const linkRows = results.slice(parts.length).flat() as LinkRow[];
+    const rows = results.slice(0, parts.length).flatMap((r) => r.results) as ContactRowText[];
+    const linkRows = results.slice(parts.length).flatMap((r) => r.results) as LinkRowText[];
     const byContact = new Map<string, Link[]>();
     for (const row of linkRows) {
-      const list = byContact.get(row.contactId) ?? [];
+      const list = byContact.get(row.contact_id) ?? [];
       list.push({
         system: row.system as Link["system"],
         object: row.object,
-        externalId: row.externalId,
-        observed: row.observed,
-        ...(row.consent ? { consent: row.consent } : {}),
-        lastSyncedAt: row.lastSyncedAt,
+        externalId: row.external_id,
+        observed: JSON.parse(row.observed),
+        ...(row.consent ? { consent: JSON.parse(row.consent) } : {}),
+        lastSyncedAt: row.last_synced_at,
       });
-      byContact.set(row.contactId, list);
+      byContact.set(row.contact_id, list);
     }
-    return rows.map((row) => ({ ...row, links: byContact.get(row.id) ?? [] }));
+    return rows.map((row) => ({
+      id: row.id,
+      golden: JSON.parse(row.golden),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      score: row.score === null ? null : JSON.parse(row.score),
+      links: byContact.get(row.id) ?? [],
+    }));
   }
 
   const holdersOf = (keys: MatchKey[]) => {
@@ -179,6 +269,44 @@ export function contactQueries(db: Db, identity: Identity) {
     },
 
     /**
+     * Up to `n` distinct contact ids drawn at random, reading about `n` ids however many
+     * people are stored. Ids are random UUIDs, so the ids that follow a random UUID are a
+     * random run of people: the id space is cut at `runs` random points and the runs are
+     * read from their starts, each as far as it reaches, until `n` ids are found.
+     */
+    async sampleIds(n: number, runs = 8): Promise<string[]> {
+      const cuts = Array.from({ length: runs }, () => crypto.randomUUID()).sort();
+      const after = ["", ...cuts];
+      const upTo: (string | undefined)[] = [...cuts, undefined];
+      let open = after.map((_, i) => i);
+      const ids: string[] = [];
+      while (ids.length < n && open.length > 0) {
+        const want = Math.ceil((n - ids.length) / open.length);
+        const pages = await together(
+          db,
+          open.map((i) =>
+            db
+              .select({ id: contacts.id })
+              .from(contacts)
+              .where(
+                and(gt(contacts.id, after[i]!), upTo[i] ? lte(contacts.id, upTo[i]) : undefined),
+              )
+              .orderBy(asc(contacts.id))
+              .limit(want),
+          ),
+        );
+        open = open.filter((i, k) => {
+          const page = pages[k]!;
+          for (const row of page) ids.push(row.id);
+          if (page.length < want) return false;
+          after[i] = page.at(-1)!.id;
+          return true;
+        });
+      }
+      return ids.slice(0, n);
+    },
+
+    /**
      * In one batch: the history row that can undo it all (listing the loser's consent and
      * engagement rows as they are inside the batch), those rows moved to the winner, the
      * loser deleted and the winner saved with the loser's links.
@@ -192,51 +320,57 @@ export function contactQueries(db: Db, identity: Identity) {
         'consent', json((select json_group_array(${consentEvents.id}) from ${consentEvents} where ${consentEvents.contactId} = ${loser.id})),
         'engagement', json((select json_group_array(${engagementEvents.key}) from ${engagementEvents} where ${engagementEvents.contactId} = ${loser.id}))
       )`;
-      await atomically(db, [
-        statement(db, db.insert(merges).values({ ...history, moved })),
-        statement(
-          db,
-          db
-            .update(consentEvents)
-            .set({ contactId: winner.id })
-            .where(eq(consentEvents.contactId, loser.id)),
-        ),
-        statement(
-          db,
-          db
-            .update(engagementEvents)
-            .set({ contactId: winner.id })
-            .where(eq(engagementEvents.contactId, loser.id)),
-        ),
-        statement(db, db.delete(contacts).where(eq(contacts.id, loser.id))),
-        ...saving([winner]),
-      ]);
-    },
-
-    /** Undoes a merge in one batch: both people saved, moved rows moved back. */
-    async unmerge(row: MergeRow, winner: Contact, loser: Contact, now: number): Promise<void> {
-      await atomically(db, [
-        ...saving([winner, loser]),
-        ...chunks(row.moved.consent).map((ids) =>
+      await write(
+        [
+          statement(db, db.insert(merges).values({ ...history, moved })),
           statement(
             db,
             db
               .update(consentEvents)
-              .set({ contactId: loser.id })
-              .where(inArray(consentEvents.id, ids)),
+              .set({ contactId: winner.id })
+              .where(eq(consentEvents.contactId, loser.id)),
           ),
-        ),
-        ...chunks(row.moved.engagement).map((keys) =>
           statement(
             db,
             db
               .update(engagementEvents)
-              .set({ contactId: loser.id })
-              .where(inArray(engagementEvents.key, keys)),
+              .set({ contactId: winner.id })
+              .where(eq(engagementEvents.contactId, loser.id)),
           ),
-        ),
-        statement(db, db.update(merges).set({ undoneAt: now }).where(eq(merges.id, row.id))),
-      ]);
+          statement(db, db.delete(contacts).where(eq(contacts.id, loser.id))),
+        ],
+        saving([winner]),
+      );
+      persisted.delete(loser);
+    },
+
+    /** Undoes a merge in one batch: both people saved, moved rows moved back. */
+    async unmerge(row: MergeRow, winner: Contact, loser: Contact, now: number): Promise<void> {
+      await write(
+        [
+          ...chunks(row.moved.consent).map((ids) =>
+            statement(
+              db,
+              db
+                .update(consentEvents)
+                .set({ contactId: loser.id })
+                .where(inArray(consentEvents.id, ids)),
+            ),
+          ),
+          ...chunks(row.moved.engagement).map((keys) =>
+            statement(
+              db,
+              db
+                .update(engagementEvents)
+                .set({ contactId: loser.id })
+                .where(inArray(engagementEvents.key, keys)),
+            ),
+          ),
+          statement(db, db.update(merges).set({ undoneAt: now }).where(eq(merges.id, row.id))),
+        ],
+        saving([winner, loser]),
+        0,
+      );
     },
 
     async merge(id: string): Promise<MergeRow | undefined> {
@@ -254,7 +388,7 @@ export function contactQueries(db: Db, identity: Identity) {
 
     /** Saves contacts with their links and match keys in one batch. */
     async save(list: Contact[]): Promise<void> {
-      await atomically(db, saving(list));
+      if (list.length > 0) await write([], saving(list));
     },
   };
 }

@@ -119,7 +119,11 @@ export function d1OverSqlite(sqlite: Database.Database): D1Like {
           throw new TypeError("D1_ERROR: a statement of another database");
         return s;
       });
-      return runBatch(own) as D1LikeResult<T>[];
+      // A batch that writes takes the write lock up front (BEGIN IMMEDIATE): the engine's
+      // thread and the HTTP thread write the same file, and a read that later turns into a
+      // write would fail with SQLITE_BUSY instead of waiting its turn.
+      const writes = own.some((s) => !compile(s.sql).readonly);
+      return (writes ? runBatch.immediate(own) : runBatch(own)) as D1LikeResult<T>[];
     },
     async exec(sql) {
       const started = performance.now();

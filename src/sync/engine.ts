@@ -2,6 +2,7 @@ import type { ChangeNotice, SourceRecord } from "../../connectors/contract.ts";
 import type { EngagementConfig } from "../core/engagement-config.ts";
 import type { Logger } from "../logger.ts";
 import { describeError } from "../logger.ts";
+import type { Metrics } from "../metrics/registry.ts";
 import { syncEngagement } from "./engagement-sync.ts";
 import { continueErasure, startErasure } from "./erasure.ts";
 import { drainInbox, type NoticeRef, processNotices } from "./inbox-drain.ts";
@@ -22,10 +23,13 @@ import {
   unlinkRecords,
 } from "./pipeline.ts";
 import { rfmOfBuyers } from "./scoring.ts";
-import { createSerial } from "./serial.ts";
+import { createLanes, type Lane } from "./serial.ts";
 
 export interface EngineDeps extends PipelineDeps {
   logger: Logger;
+  metrics?: Metrics;
+  /** Records per job page (see JobRunnerDeps.pageRecords). */
+  pageRecords?: number;
   engagement?: EngagementConfig;
   /**
    * Hands work to a durable queue instead of this process (Workers): accepted notices and
@@ -39,19 +43,29 @@ export interface EngineDeps extends PipelineDeps {
 
 /**
  * The sync engine: every batch, whether from the inbox, a run or a backfill, goes through
- * one serial lane so two batches never merge the same person at once; between batches,
- * webhook notices and job pages interleave, so a backfill never delays the fast path by
- * more than one page.
+ * one lane scheduler so two batches never merge the same person at once. Webhook notices
+ * and operator actions take the fast lane, job pages the bulk lane: a notice waits for at
+ * most the one page in progress, however large the backfill or import behind it.
  */
 export function createEngine(deps: EngineDeps) {
-  const serial = createSerial();
-  const syncBatch = (records: SourceRecord[], options: BatchOptions = {}) =>
-    serial(() => syncRecords(deps, records, options));
+  const depthGauge = deps.metrics?.gauge(
+    "tsunagu_queue_depth",
+    "Batches waiting in each lane of the engine (fast: webhook notices and operator actions; bulk: job pages)",
+  );
+  const lanes = createLanes({
+    onDepth: (depth) => {
+      for (const lane of ["fast", "bulk"] as const) depthGauge?.set({ lane }, depth[lane]);
+    },
+  });
+  const fast = <T>(task: () => Promise<T>) => lanes.run("fast", task);
+  const bulk = <T>(task: () => Promise<T>) => lanes.run("bulk", task);
+  const syncBatch = (lane: Lane, records: SourceRecord[], options: BatchOptions = {}) =>
+    lanes.run(lane, () => syncRecords(deps, records, options));
   const unlink = (refs: Pick<SourceRecord, "system" | "object" | "externalId">[]) =>
-    serial(() => unlinkRecords(deps, refs));
-  /** Erasures share the serial lane: no batch can save the person again while they are erased. */
+    fast(() => unlinkRecords(deps, refs));
+  /** Erasures share the lanes: no batch can save the person again while they are erased. */
   const erase = (contactId: string, requestedBy: string) =>
-    serial(async () => {
+    fast(async () => {
       const contact = await deps.store.contacts.get(contactId);
       return contact ? startErasure(deps, contact, requestedBy) : undefined;
     });
@@ -59,22 +73,28 @@ export function createEngine(deps: EngineDeps) {
     ref: Pick<SourceRecord, "system" | "object" | "externalId">,
     requestedBy: string,
   ) =>
-    serial(async () => {
+    fast(async () => {
       const [contact] = await deps.store.contacts.loadFor([ref], []);
       return contact ? startErasure(deps, contact, requestedBy) : undefined;
     });
   const followMerge: Parameters<typeof drainInbox>[0]["followMerge"] = (primary, merged) =>
-    serial(() => followSourceMerge(deps, primary, merged));
-  const drainDeps = { ...deps, syncBatch, unlink, eraseByLink, followMerge };
+    fast(() => followSourceMerge(deps, primary, merged));
+  const drainDeps = {
+    ...deps,
+    syncBatch: (records: SourceRecord[]) => syncBatch("fast", records),
+    unlink,
+    eraseByLink,
+    followMerge,
+  };
   const jobs = createJobRunner({
     ...deps,
     dispatch: deps.dispatch?.job,
-    syncBatch: (records, o) => syncBatch(records, o),
-    publishPeople: (ids, rfm) => serial(() => publishPeople(deps, ids, rfm)),
+    syncBatch: (records, o) => syncBatch("bulk", records, o),
+    publishPeople: (ids, rfm) => bulk(() => publishPeople(deps, ids, rfm)),
     rfmOfBuyers: () => rfmOfBuyers(deps.store, deps.now()),
-    scanDuplicates: () => serial(() => scanForDuplicates(deps)),
+    scanDuplicates: () => bulk(() => scanForDuplicates(deps)),
     accept: (notices) => accept(notices),
-    syncEngagement: (events, o) => serial(() => syncEngagement(deps, events, o)),
+    syncEngagement: (events, o) => bulk(() => syncEngagement(deps, events, o)),
   });
 
   /**
@@ -123,16 +143,18 @@ export function createEngine(deps: EngineDeps) {
     processNotices: (notices: NoticeRef[]) => processNotices(drainDeps, notices),
     erase,
     merge: (winnerId: string, loserId: string, reason: string, evidence?: unknown) =>
-      serial(() => mergePeople(deps, winnerId, loserId, reason, evidence)),
+      fast(() => mergePeople(deps, winnerId, loserId, reason, evidence)),
     unmerge: (contactId: string, mergeId?: string) =>
-      serial(() => unmergePeople(deps, contactId, mergeId)),
-    mergeDuplicate: (pairId: string, by: string) => serial(() => mergeDuplicate(deps, pairId, by)),
+      fast(() => unmergePeople(deps, contactId, mergeId)),
+    mergeDuplicate: (pairId: string, by: string) => fast(() => mergeDuplicate(deps, pairId, by)),
     dismissDuplicate: (pairId: string, by: string) =>
-      serial(() => dismissDuplicate(deps, pairId, by)),
+      fast(() => dismissDuplicate(deps, pairId, by)),
+    /** Tasks waiting in each lane. */
+    laneDepth: () => lanes.depth(),
     /** Retries the systems that have not confirmed an erasure yet. */
     async continueErasures(): Promise<void> {
       for (const row of await deps.store.erasures.unfinished())
-        await serial(() => continueErasure(deps, row.id));
+        await fast(() => continueErasure(deps, row.id));
     },
     /** Re-plans one contact from its current state (dead-letter replay). */
     async resync(contactId: string): Promise<void> {
@@ -143,7 +165,7 @@ export function createEngine(deps: EngineDeps) {
           (l) => deps.connectors.get(l.system)?.fetchByIds(l.object, [l.externalId]) ?? [],
         ),
       );
-      await syncBatch(records.flat());
+      await syncBatch("fast", records.flat());
     },
     async idle(): Promise<void> {
       while (draining) await draining;
@@ -158,3 +180,11 @@ export function createEngine(deps: EngineDeps) {
 }
 
 export type Engine = ReturnType<typeof createEngine>;
+
+/**
+ * What the HTTP app and the runtime ask of an engine: the engine itself (Workers), or a
+ * client of the engine's own thread (Node), which every one of these crosses as a message.
+ */
+export type EngineApi = Omit<Engine, "jobs" | "processNotices" | "laneDepth"> & {
+  jobs: Pick<Engine["jobs"], "submit" | "cancel" | "idle">;
+};

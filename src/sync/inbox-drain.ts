@@ -1,5 +1,6 @@
 import type { SourceRecord } from "../../connectors/contract.ts";
 import { describeError, type Logger } from "../logger.ts";
+import { LATENCY_BUCKETS, type Metrics } from "../metrics/registry.ts";
 import type { PipelineDeps } from "./pipeline.ts";
 
 const BATCH = 200;
@@ -7,6 +8,7 @@ const MAX_ATTEMPTS = 10;
 
 export interface DrainDeps extends PipelineDeps {
   logger: Logger;
+  metrics?: Metrics;
   syncBatch: (records: SourceRecord[]) => Promise<unknown>;
   unlink: (refs: Pick<SourceRecord, "system" | "object" | "externalId">[]) => Promise<unknown>;
   eraseByLink: (
@@ -25,6 +27,11 @@ export interface DrainDeps extends PipelineDeps {
  * the notices done. A failure leaves them pending for the next drain, up to MAX_ATTEMPTS.
  */
 export async function drainInbox(deps: DrainDeps): Promise<number> {
+  const age = deps.metrics?.histogram(
+    "tsunagu_notice_age_seconds",
+    "Time from a notice's arrival in the inbox to the end of its processing",
+    LATENCY_BUCKETS,
+  );
   let processed = 0;
   for (;;) {
     const rows = await deps.store.inbox.pending(BATCH);
@@ -34,7 +41,10 @@ export async function drainInbox(deps: DrainDeps): Promise<number> {
       const ids = group.map((r) => r.id);
       try {
         await processGroup(deps, group);
-        await deps.store.inbox.complete(ids, deps.now());
+        const now = deps.now();
+        await deps.store.inbox.complete(ids, now);
+        for (const row of group)
+          age?.observe({ system: row.system }, (now - row.receivedAt) / 1000);
       } catch (error) {
         failed = true;
         deps.logger.warn("inbox batch failed", {

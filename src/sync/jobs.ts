@@ -19,6 +19,7 @@ import {
   type RowError,
 } from "../import/job.ts";
 import { describeError, type Logger } from "../logger.ts";
+import type { Metrics } from "../metrics/registry.ts";
 import type { Store } from "../store/index.ts";
 import type { JobRow } from "../store/jobs.ts";
 import type { BatchCounts, BatchOptions } from "./pipeline.ts";
@@ -83,6 +84,13 @@ export interface JobRunnerDeps {
   now: () => number;
   newId: () => string;
   logger: Logger;
+  metrics?: Metrics;
+  /**
+   * Source pages are joined until they hold this many records (default 600: three
+   * Salesforce collections, six HubSpot batches, two Marketo calls), so writes go out at
+   * each API's batch limit. Smaller on Workers, where an invocation's subrequests are few.
+   */
+  pageRecords?: number;
   /**
    * Where submitted jobs go. Without it they run here, one at a time (Node); with it each is
    * handed on (a Workers queue message) and runs later through `slice`.
@@ -179,6 +187,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
     cursor: string | null,
     params: Partial<BackfillParams> & RunParams,
     kind: JobKind,
+    sliced: boolean,
   ) {
     const connector = deps.connectors.get(step.system)!;
     const options = {
@@ -202,7 +211,10 @@ export function createJobRunner(deps: JobRunnerDeps) {
         run: (items: EngagementEvent[], dryRun: boolean) => deps.syncEngagement(items, { dryRun }),
       }));
     }
-    return mapPages(connector.pullChanges(step.object, cursor, options), (page: ChangePage) => ({
+    const pulled = connector.pullChanges(step.object, cursor, options);
+    // A slice ends after a page: a page read ahead would be read again by the next slice.
+    const changes = coalesce(sliced ? pulled : readAhead(pulled), deps.pageRecords ?? 600);
+    return mapPages(changes, (page: ChangePage) => ({
       cursor: page.cursor,
       items: page.records.map((r) => ({
         id: `${r.externalId}@${r.modifiedAt}`,
@@ -261,13 +273,26 @@ export function createJobRunner(deps: JobRunnerDeps) {
     }
   }
 
+  const rate = deps.metrics?.gauge(
+    "tsunagu_job_records_per_second",
+    "Records read per second by the running job of each kind, over its current slice",
+  );
+
   async function execute(job: JobRow, budget = UNBOUNDED): Promise<SliceOutcome> {
+    const outcome = await executeSlice(job, budget);
+    if (outcome === "ended") rate?.set({ kind: job.kind }, 0);
+    return outcome;
+  }
+
+  async function executeSlice(job: JobRow, budget: SliceBudget): Promise<SliceOutcome> {
     const params = job.params as unknown as Partial<BackfillParams> & RunParams;
     const dryRun = params.dryRun === true;
     const progress = { ...job.progress };
     // Dispatched jobs run in slices (one per queue message): counted so progress shows it.
     if (budget !== UNBOUNDED) progress.slices = (progress.slices ?? 0) + 1;
     let pagesThisSlice = 0;
+    const sliceStarted = deps.now();
+    const readAtStart = progress.read ?? 0;
     let checkpoint = (job.checkpoint as Checkpoint | null) ?? { step: 0, cursor: null };
     let errors = job.errors;
     await deps.store.jobs.update(job.id, {
@@ -283,7 +308,13 @@ export function createJobRunner(deps: JobRunnerDeps) {
         const cursor =
           resumeFrom ?? (job.kind === "run" ? await deps.store.cursors.get(cursorKey) : null);
         let boundary = new Set<string>();
-        for await (const page of pagesOf(steps[step]!, cursor, params, job.kind as JobKind)) {
+        for await (const page of pagesOf(
+          steps[step]!,
+          cursor,
+          params,
+          job.kind as JobKind,
+          budget !== UNBOUNDED,
+        )) {
           if (stopping) return "more";
           if ((await deps.store.jobs.get(job.id))?.cancelRequested) {
             await deps.store.jobs.update(job.id, {
@@ -299,6 +330,8 @@ export function createJobRunner(deps: JobRunnerDeps) {
           const counts = await page.run(fresh.map((i) => i.item) as never, dryRun);
           progress.pages = (progress.pages ?? 0) + 1;
           for (const [key, n] of Object.entries(counts)) progress[key] = (progress[key] ?? 0) + n;
+          const seconds = Math.max(1, deps.now() - sliceStarted) / 1000;
+          rate?.set({ kind: job.kind }, ((progress.read ?? 0) - readAtStart) / seconds);
           checkpoint = { step, cursor: page.cursor, at: deps.now() };
           if (job.kind === "run") await deps.store.cursors.set(cursorKey, page.cursor, deps.now());
           // Rejected import rows are kept with the checkpoint, so a resumed job lists each once.
@@ -310,6 +343,9 @@ export function createJobRunner(deps: JobRunnerDeps) {
             ...(rowErrors.length > 0 ? { errors } : {}),
           });
           if (++pagesThisSlice >= budget.pages || deps.now() >= budget.until) return "more";
+          // A page is a run of promises that may never touch the network (an import):
+          // give the event loop a turn, so messages and timers are not held up.
+          await new Promise((resolve) => setImmediate(resolve));
         }
         checkpoint = { step: step + 1, cursor: null, at: deps.now() };
         await deps.store.jobs.update(job.id, { checkpoint: { ...checkpoint } });
@@ -416,6 +452,43 @@ const MERGES = "merges";
 const DEDUPE = "dedupe";
 const IMPORT = "import";
 const PEOPLE_PAGE = 200;
+
+/**
+ * Source pages joined until they hold `records` (600: three Salesforce collections, six
+ * HubSpot batches, two Marketo calls), so writes go out at each API's batch limit.
+ */
+async function* coalesce(
+  pages: AsyncIterable<ChangePage>,
+  records = 600,
+): AsyncIterable<ChangePage> {
+  let held: ChangePage | null = null;
+  for await (const page of pages) {
+    held = held ? { records: [...held.records, ...page.records], cursor: page.cursor } : page;
+    if (held.records.length >= records) {
+      yield held;
+      held = null;
+    }
+  }
+  if (held) yield held;
+}
+
+/** Asks for the next page while the current one is processed: the read overlaps the work. */
+async function* readAhead<P>(pages: AsyncIterable<P>): AsyncIterable<P> {
+  const iterator = pages[Symbol.asyncIterator]();
+  let next = iterator.next();
+  try {
+    for (;;) {
+      const current = await next;
+      if (current.done) return;
+      next = iterator.next();
+      // The next read may fail while this page is processed: handled when it is awaited.
+      next.catch(() => undefined);
+      yield current.value;
+    }
+  } finally {
+    await iterator.return?.();
+  }
+}
 
 async function* mapPages<P, Q>(pages: AsyncIterable<P>, map: (page: P) => Q): AsyncIterable<Q> {
   for await (const page of pages) yield map(page);

@@ -69,6 +69,8 @@ describe("invariant 1: nothing lost", () => {
       identity,
       newId: randomUUID,
       logger: createLogger({ silent: true }),
+      // One job page per source page of 100, so a crash falls between pages of these 200.
+      pageRecords: 100,
     };
     const runnerExtras = {
       publishPeople: (ids: string[]) => publishPeople(deps, ids),

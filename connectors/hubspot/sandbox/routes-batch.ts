@@ -6,7 +6,14 @@
  * Docs: https://developers.hubspot.com/docs/api-reference/error-handling (multi-status errors)
  */
 import type { Hono } from "hono";
-import { HttpError, readJson, type SandboxState, toApiObject, WRITE_ECHO } from "./app.ts";
+import {
+  apiObjectOf,
+  HttpError,
+  readJson,
+  type SandboxState,
+  toApiObject,
+  WRITE_ECHO,
+} from "./app.ts";
 import {
   conflict,
   errorBody,
@@ -112,6 +119,7 @@ export function registerBatchRoutes(app: Hono, state: SandboxState): void {
     const inputs = inputsOf(body);
     const byEmail = body.idProperty === "email";
     const requested = Array.isArray(body.properties) ? body.properties.map(String) : undefined;
+    const present = apiObjectOf(requested);
     const results: Record<string, unknown>[] = [];
     const missing: string[] = [];
     const seen = new Set<string>();
@@ -121,7 +129,7 @@ export function registerBatchRoutes(app: Hono, state: SandboxState): void {
       if (!contact) missing.push(id);
       else if (!seen.has(contact.id)) {
         seen.add(contact.id);
-        results.push(toApiObject(contact, requested));
+        results.push(present(contact));
       }
     }
     const errors = missing.length

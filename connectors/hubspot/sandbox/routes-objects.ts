@@ -4,6 +4,7 @@
  */
 import type { Hono } from "hono";
 import {
+  apiObjectOf,
   HttpError,
   queryList,
   readJson,
@@ -23,6 +24,7 @@ import {
   type SearchFilter,
   type SearchSort,
 } from "./search.ts";
+import { searchCandidates } from "./search-candidates.ts";
 import { ConflictError, type StoredContact } from "./store.ts";
 
 const BASE = "/crm/v3/objects/contacts";
@@ -127,7 +129,7 @@ export function registerObjectRoutes(app: Hono, state: SandboxState): void {
     const requested = queryList(c, "properties");
     const next = sorted[start + limit];
     const body: Record<string, unknown> = {
-      results: page.map((contact) => toApiObject(contact, requested)),
+      results: page.map(apiObjectOf(requested)),
     };
     if (next) {
       const link = new URL(c.req.url);
@@ -162,13 +164,13 @@ export function registerObjectRoutes(app: Hono, state: SandboxState): void {
       query: typeof body.query === "string" ? body.query : undefined,
     };
     const requested = Array.isArray(body.properties) ? body.properties.map(String) : undefined;
-    const hits = runSearch(state.store.all(), request, state.store.catalog);
+    const candidates = searchCandidates(state.store, request.filterGroups);
+    const hits = runSearch(candidates, request, state.store.catalog);
     const page = hits.slice(after, after + limit);
+    const present = apiObjectOf(requested, ["createdate", "hs_object_id", "lastmodifieddate"]);
     const response: Record<string, unknown> = {
       total: hits.length,
-      results: page.map((contact) =>
-        toApiObject(contact, requested, ["createdate", "hs_object_id", "lastmodifieddate"]),
-      ),
+      results: page.map(present),
     };
     if (after + limit < hits.length) {
       response.paging = { next: { after: String(after + limit) } };

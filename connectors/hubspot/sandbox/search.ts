@@ -68,43 +68,50 @@ function compare(a: number | string, b: number | string): number {
   return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
 }
 
-function matches(contact: StoredContact, filter: SearchFilter, catalog: Catalog): boolean {
-  const definition = catalog.get(filter.propertyName);
-  const raw = contact.properties[filter.propertyName];
-  const has = raw !== undefined && raw !== "";
-  if (filter.operator === "HAS_PROPERTY") return has;
-  if (filter.operator === "NOT_HAS_PROPERTY") return !has;
-  const values = (filter.values ?? []).map((v) => comparable(v, definition));
-  if (!has) return filter.operator === "NEQ" || filter.operator === "NOT_IN";
-  const actual = actualValue(contact, filter.propertyName, definition);
+/** A filter as a test of one contact, its values made comparable once per search. */
+function compile(filter: SearchFilter, catalog: Catalog): (contact: StoredContact) => boolean {
+  const name = filter.propertyName;
+  const definition = catalog.get(name);
   const value = comparable(filter.value, definition);
-  switch (filter.operator) {
-    case "EQ":
-      return compare(actual, value) === 0;
-    case "NEQ":
-      return compare(actual, value) !== 0;
-    case "LT":
-      return compare(actual, value) < 0;
-    case "LTE":
-      return compare(actual, value) <= 0;
-    case "GT":
-      return compare(actual, value) > 0;
-    case "GTE":
-      return compare(actual, value) >= 0;
-    case "BETWEEN":
-      return (
-        compare(actual, value) >= 0 &&
-        compare(actual, comparable(filter.highValue, definition)) <= 0
-      );
-    case "IN":
-      return values.some((v) => compare(actual, v) === 0);
-    case "NOT_IN":
-      return !values.some((v) => compare(actual, v) === 0);
-    case "CONTAINS_TOKEN":
-      return String(actual).includes(String(value).replaceAll("*", ""));
-    case "NOT_CONTAINS_TOKEN":
-      return !String(actual).includes(String(value).replaceAll("*", ""));
-  }
+  const values = (filter.values ?? []).map((v) => comparable(v, definition));
+  const high = comparable(filter.highValue, definition);
+  const token = String(value).replaceAll("*", "");
+  const test = (actual: number | string): boolean => {
+    switch (filter.operator) {
+      case "EQ":
+        return compare(actual, value) === 0;
+      case "NEQ":
+        return compare(actual, value) !== 0;
+      case "LT":
+        return compare(actual, value) < 0;
+      case "LTE":
+        return compare(actual, value) <= 0;
+      case "GT":
+        return compare(actual, value) > 0;
+      case "GTE":
+        return compare(actual, value) >= 0;
+      case "BETWEEN":
+        return compare(actual, value) >= 0 && compare(actual, high) <= 0;
+      case "IN":
+        return values.some((v) => compare(actual, v) === 0);
+      case "NOT_IN":
+        return !values.some((v) => compare(actual, v) === 0);
+      case "CONTAINS_TOKEN":
+        return String(actual).includes(token);
+      case "NOT_CONTAINS_TOKEN":
+        return !String(actual).includes(token);
+      default:
+        return false;
+    }
+  };
+  return (contact) => {
+    const raw = contact.properties[name];
+    const has = raw !== undefined && raw !== "";
+    if (filter.operator === "HAS_PROPERTY") return has;
+    if (filter.operator === "NOT_HAS_PROPERTY") return !has;
+    if (!has) return filter.operator === "NEQ" || filter.operator === "NOT_IN";
+    return test(actualValue(contact, name, definition));
+  };
 }
 
 const QUERY_PROPERTIES = ["email", "firstname", "lastname", "phone", "company", "website"];
@@ -119,16 +126,15 @@ export function runSearch(
   catalog: Catalog,
 ): StoredContact[] {
   const query = request.query?.trim().toLowerCase();
+  const groups = request.filterGroups.map((group) => group.filters.map((f) => compile(f, catalog)));
   const hits = contacts.filter((contact) => {
     if (
       query &&
       !QUERY_PROPERTIES.some((p) => contact.properties[p]?.toLowerCase().includes(query))
     )
       return false;
-    if (request.filterGroups.length === 0) return true;
-    return request.filterGroups.some((group) =>
-      group.filters.every((filter) => matches(contact, filter, catalog)),
-    );
+    if (groups.length === 0) return true;
+    return groups.some((tests) => tests.every((test) => test(contact)));
   });
   const sorts = request.sorts;
   hits.sort((a, b) => {

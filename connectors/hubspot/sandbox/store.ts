@@ -140,6 +140,12 @@ export class ContactStore {
     return id === undefined ? undefined : this.contacts.get(id);
   }
 
+  /** The contact whose lower-cased email is exactly `key` (search compares untrimmed). */
+  getByEmailKey(key: string): StoredContact | undefined {
+    const id = this.emails.get(key);
+    return id === undefined ? undefined : this.contacts.get(id);
+  }
+
   validate(properties: Record<string, unknown>): PropertyIssue[] {
     const issues: PropertyIssue[] = [];
     for (const [name, value] of Object.entries(properties)) {

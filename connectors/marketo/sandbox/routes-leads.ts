@@ -47,12 +47,9 @@ function getLeads(c: Context<Env>, state: SandboxState, params: URLSearchParams)
   let matches: StoredLead[];
   if (filterType === "id") {
     const ids = new Set(values.map(Number));
-    matches = state.store.all().filter((l) => ids.has(l.id));
+    matches = [...ids].flatMap((id) => state.store.get(id) ?? []);
   } else if (filterType === "email") {
-    const emails = new Set(values.map((v) => v.toLowerCase()));
-    matches = state.store
-      .all()
-      .filter((l) => emails.has(String(l.values.email ?? "").toLowerCase()));
+    matches = state.store.withEmails(values.map((v) => v.toLowerCase()));
   } else {
     const wanted = new Set(values);
     matches = state.store.all().filter((l) => wanted.has(String(l.values[filterType] ?? "")));

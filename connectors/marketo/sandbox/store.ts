@@ -38,6 +38,8 @@ const NOT_WRITABLE = new Set(["id", "createdAt", "updatedAt"]);
 
 export class LeadStore {
   private readonly leads = new Map<number, StoredLead>();
+  /** Lead ids by lower-cased email ("" for none); emails need not be unique. */
+  private readonly emails = new Map<string, Set<number>>();
   private nextId = 1;
   private readonly listeners: Array<(change: LeadChange) => void> = [];
 
@@ -64,8 +66,23 @@ export class LeadStore {
   }
 
   findByEmail(email: string): StoredLead[] {
-    const wanted = email.trim().toLowerCase();
-    return this.all().filter((l) => String(l.values.email ?? "").toLowerCase() === wanted);
+    return this.withEmails([email.trim().toLowerCase()]);
+  }
+
+  /** Leads whose lower-cased email is one of `keys`, by id (the order of `all()`). */
+  withEmails(keys: Iterable<string>): StoredLead[] {
+    const ids = new Set<number>();
+    for (const key of keys) for (const id of this.emails.get(key) ?? []) ids.add(id);
+    return [...ids].sort((a, b) => a - b).map((id) => this.leads.get(id)!);
+  }
+
+  private indexEmail(lead: StoredLead, add: boolean): void {
+    const key = String(lead.values.email ?? "").toLowerCase();
+    const ids = this.emails.get(key) ?? new Set<number>();
+    if (add) ids.add(lead.id);
+    else ids.delete(lead.id);
+    if (ids.size > 0) this.emails.set(key, ids);
+    else this.emails.delete(key);
   }
 
   /** Checks and converts input values; the first problem is the record's skip reason. */
@@ -97,6 +114,7 @@ export class LeadStore {
     lead.values.emailInvalid ??= false;
     lead.values.marketingSuspended ??= false;
     this.leads.set(lead.id, lead);
+    this.indexEmail(lead, true);
     const name = [lead.values.firstName, lead.values.lastName].filter(Boolean).join(" ");
     this.activities.add({
       leadId: lead.id,
@@ -120,6 +138,7 @@ export class LeadStore {
     if (!lead) return [];
     const at = this.clock();
     const changed: string[] = [];
+    this.indexEmail(lead, false);
     for (const [name, value] of Object.entries(values)) {
       const old = lead.values[name] ?? null;
       if (old === value) continue;
@@ -141,6 +160,7 @@ export class LeadStore {
         ],
       });
     }
+    this.indexEmail(lead, true);
     if (changed.length > 0) {
       lead.updatedAt = at;
       this.emit({ lead, kind: "changed", changed, at });

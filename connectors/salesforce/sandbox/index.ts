@@ -17,7 +17,7 @@ import { createSessionRegistry, registerOAuthRoutes } from "./oauth.ts";
 import { OutboundQueue } from "./outbound.ts";
 import { notFound, sfError } from "./present.ts";
 import { registerRestRoutes } from "./rest.ts";
-import { type FieldValue, PERSON_TYPES, type SObjectType, sameId, to18 } from "./schema.ts";
+import { type FieldValue, PERSON_TYPES, type SObjectType, to18 } from "./schema.ts";
 import { OrgStore } from "./store.ts";
 
 export type { Fault } from "./admin.ts";
@@ -61,6 +61,8 @@ export interface RunningSalesforceSandbox
   /** Sets the API calls used today (e.g. to reach the daily limit in a test). */
   setApiUsage(used: number): void;
 }
+
+export const MAX_URI_AND_HEADERS = 16_384;
 
 const HTML_503 =
   "<html><head><title>Service Unavailable</title></head><body><h1>Service Unavailable</h1><p>The server is temporarily unable to service your request. Please try again later.</p></body></html>";
@@ -124,17 +126,10 @@ export async function startSalesforceSandbox(
   store.onChange = (type, record, before) => {
     if (type === "Lead" || type === "Contact") return outbound.enqueue(type, record);
     if (type !== "ContactPointTypeConsent") return;
-    const parties = new Set([record.PartyId, before?.PartyId].filter((p) => typeof p === "string"));
-    for (const person of PERSON_TYPES) {
-      for (const r of store.all(person)) {
-        const individual = r.IndividualId;
-        if (
-          typeof individual === "string" &&
-          [...parties].some((p) => sameId(p as string, individual))
-        )
-          outbound.enqueue(person, r);
-      }
-    }
+    const parties = [record.PartyId, before?.PartyId].filter((p) => typeof p === "string");
+    for (const person of PERSON_TYPES)
+      for (const r of store.referencing(person, "IndividualId", parties))
+        outbound.enqueue(person, r);
   };
 
   const app = new Hono();
@@ -147,6 +142,19 @@ export async function startSalesforceSandbox(
     }
     if (!path.startsWith("/services/oauth2/"))
       c.header("Sforce-Limit-Info", `api-usage=${used}/${dailyLimit}`);
+  });
+  // REST calls: "the maximum length for the combined URI and headers is 16,384 bytes" (431);
+  // a URI alone past it is 414 URI Too Long (Salesforce Help, article 000386264).
+  app.use("/services/*", async (c, next) => {
+    const url = new URL(c.req.url);
+    const uri = url.pathname.length + url.search.length;
+    let headers = 0;
+    c.req.raw.headers.forEach((value, name) => {
+      headers += name.length + value.length + 4;
+    });
+    if (uri > MAX_URI_AND_HEADERS) return c.text("URI Too Long", 414);
+    if (uri + headers > MAX_URI_AND_HEADERS) return c.text("Request Header Fields Too Large", 431);
+    await next();
   });
   // Faults reach the token endpoint only when aimed at it (pathPrefix "/services/oauth2").
   app.use("/services/oauth2/*", async (c, next) => {
@@ -235,8 +243,15 @@ export async function startSalesforceSandbox(
 
   const host = options.host ?? "127.0.0.1";
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: options.port ?? 4011, hostname: host }, () =>
-      resolve(s),
+    // Node refuses headers past 16 KiB by itself; the limit above is Salesforce's to answer.
+    const s = serve(
+      {
+        fetch: app.fetch,
+        port: options.port ?? 4011,
+        hostname: host,
+        serverOptions: { maxHeaderSize: 4 * MAX_URI_AND_HEADERS },
+      },
+      () => resolve(s),
     );
     s.once("error", reject);
   });

@@ -63,7 +63,9 @@ export function registerRestRoutes(app: Hono, ctx: RestContext): void {
       const parsed = parseSoql(q);
       const matched = runSoql(
         parsed,
-        includeDeleted ? ctx.store.allIncludingDeleted(parsed.type) : ctx.store.all(parsed.type),
+        includeDeleted
+          ? ctx.store.allIncludingDeleted(parsed.type)
+          : ctx.store.candidates(parsed.type, parsed.where),
       );
       if (parsed.count) return c.json({ totalSize: matched.length, done: true, records: [] });
       const records = matched.map((r) => present(parsed.type, r, version, parsed.fields));

@@ -19,8 +19,11 @@ import type { RecordError } from "./store.ts";
 /** What the rules need to see of the org. */
 export interface OrgView {
   get(type: SObjectType, id: string): StoredRecord | undefined;
-  all(type: SObjectType): StoredRecord[];
   isDeleted(id: string): boolean;
+  /** Records whose text `field` equals `value`, case-insensitively, in scan order. */
+  findBy(type: SObjectType, field: string, value: string): StoredRecord[];
+  /** Records whose lookup `field` points at one of `ids`, in scan order. */
+  referencing(type: SObjectType, field: string, ids: string[]): StoredRecord[];
 }
 
 const PERSON_DEFAULTS: StoredRecord = {
@@ -148,13 +151,8 @@ export function checkRules(
     }
     if (def.unique && typeof value === "string") {
       const clash = org
-        .all(type)
-        .find(
-          (r) =>
-            typeof r[def.name] === "string" &&
-            (r[def.name] as string).toLowerCase() === value.toLowerCase() &&
-            !(selfId && sameId(r.Id as string, selfId)),
-        );
+        .findBy(type, def.name, value)
+        .find((r) => !(selfId && sameId(r.Id as string, selfId)));
       if (clash)
         errors.push({
           statusCode: "DUPLICATE_VALUE",
@@ -171,14 +169,17 @@ export function checkRules(
         fields: ["LeadId", "ContactId"],
       });
     const who = merged.ContactId ?? merged.LeadId;
-    const dup = org
-      .all("CampaignMember")
-      .some(
-        (m) =>
-          !(selfId && sameId(m.Id as string, selfId)) &&
-          m.CampaignId === merged.CampaignId &&
-          (m.ContactId ?? m.LeadId) === who,
-      );
+    const campaign = merged.CampaignId;
+    const dup =
+      typeof campaign === "string" &&
+      org
+        .referencing("CampaignMember", "CampaignId", [campaign])
+        .some(
+          (m) =>
+            !(selfId && sameId(m.Id as string, selfId)) &&
+            m.CampaignId === campaign &&
+            (m.ContactId ?? m.LeadId) === who,
+        );
     if (who && dup)
       errors.push({
         statusCode: "DUPLICATE_VALUE",
@@ -221,12 +222,8 @@ export function cascadeOf(
     }
   }
   const out: Array<[SObjectType, string]> = [];
-  for (const [child, field] of children) {
-    for (const r of org.all(child)) {
-      if (typeof r[field] === "string" && sameId(r[field] as string, id))
-        out.push([child, r.Id as string]);
-    }
-  }
+  for (const [child, field] of children)
+    for (const r of org.referencing(child, field, [id])) out.push([child, r.Id as string]);
   return out;
 }
 

@@ -150,6 +150,20 @@ describe("REST API over HTTP with jsforce", () => {
     });
   });
 
+  it("answers a URI past 16,384 bytes with 414, and URI plus headers past it with 431", async () => {
+    const emails = (n: number) =>
+      Array.from({ length: n }, (_, i) => `'seed${i}@example.com'`).join(",");
+    const path = (n: number) =>
+      `/query?q=${encodeURIComponent(`SELECT Id FROM Lead WHERE Email IN (${emails(n)})`)}`;
+    // 15,867 characters once the client escapes the quotes; 560 values make 16,767.
+    const fits = await api(path(530));
+    expect(fits.status).toBe(200);
+    expect(((await fits.json()) as { totalSize: number }).totalSize).toBe(530);
+    expect((await api(path(560))).status).toBe(414);
+    const crowded = await api(path(500), { headers: { "x-padding": "x".repeat(2000) } });
+    expect(crowded.status).toBe(431);
+  });
+
   it("rejects a wrong bearer token with 401 INVALID_SESSION_ID", async () => {
     const res = await api("/query?q=SELECT+Id+FROM+Lead", {
       headers: { authorization: "Bearer nope" },

@@ -1,7 +1,25 @@
 /** Evaluates a parsed SOQL query over stored records: filter, sort, limit. */
+import { equalityKey } from "./lookup.ts";
 import type { FieldDef, FieldValue, StoredRecord } from "./schema.ts";
 import { sameId } from "./schema.ts";
 import type { Condition, Literal, SoqlQuery } from "./soql.ts";
+
+type InCondition = Extract<Condition, { op: "in" }>;
+const inKeys = new WeakMap<InCondition, Set<string | undefined>>();
+
+/** A text value is IN the list when its equality key is among the keys of the text literals. */
+function keysOf(cond: InCondition): Set<string | undefined> {
+  let keys = inKeys.get(cond);
+  if (!keys) {
+    keys = new Set();
+    for (const lit of cond.values) {
+      const key = equalityKey(cond.field, literalValue(lit));
+      if (key !== undefined) keys.add(key);
+    }
+    inKeys.set(cond, keys);
+  }
+  return keys;
+}
 
 function literalValue(lit: Literal): FieldValue {
   return lit.kind === "null" ? null : lit.value;
@@ -39,10 +57,13 @@ function matches(cond: Condition, record: StoredRecord): boolean {
     }
     case "in": {
       const v = record[cond.field.name] ?? null;
-      const hit = cond.values.some((lit) => {
-        const w = literalValue(lit);
-        return v === null || w === null ? v === w : compare(cond.field, v, w) === 0;
-      });
+      const hit =
+        typeof v === "string"
+          ? keysOf(cond).has(equalityKey(cond.field, v))
+          : cond.values.some((lit) => {
+              const w = literalValue(lit);
+              return v === null || w === null ? v === w : compare(cond.field, v, w) === 0;
+            });
       return cond.negate ? !hit : hit;
     }
     case "cmp": {

@@ -3,6 +3,7 @@
  * codes (object rules in rules.ts), a strictly increasing SystemModstamp, cascading deletes,
  * and a change hook the Outbound Message queue uses.
  */
+import { isIndexed, type Lookup, lookupsFor, RecordIndex } from "./lookup.ts";
 import { cascadeOf, checkRules, clearedLookups, defaultsFor, derive } from "./rules.ts";
 import {
   createIdFactory,
@@ -14,8 +15,8 @@ import {
   SOBJECT_TYPES,
   type SObjectType,
   type StoredRecord,
-  sameId,
 } from "./schema.ts";
+import type { Condition } from "./soql.ts";
 
 export interface RecordError {
   statusCode: string;
@@ -51,7 +52,9 @@ export class OrgStore {
   private readonly records = Object.fromEntries(
     SOBJECT_TYPES.map((t) => [t, new Map<string, StoredRecord>()]),
   ) as Record<SObjectType, Map<string, StoredRecord>>;
+  /** First 15 characters of every deleted id. */
   private readonly deleted = new Set<string>();
+  private readonly index = new RecordIndex();
   /** Records merged away (Lead/Contact merge): only queryAll sees them, with IsDeleted and MasterRecordId. */
   private readonly recycleBin = new Map<string, { type: SObjectType; record: StoredRecord }>();
   private readonly newId = createIdFactory();
@@ -83,22 +86,61 @@ export class OrgStore {
   }
 
   isDeleted(id: string): boolean {
-    return [...this.deleted].some((d) => sameId(d, id));
+    return id.length >= 15 && this.deleted.has(id.slice(0, 15));
+  }
+
+  /** Live records a WHERE clause can match, in scan order: from the index when it can tell. */
+  candidates(type: SObjectType, where: Condition | undefined): StoredRecord[] {
+    const lookups = lookupsFor(where);
+    if (!lookups) return this.all(type);
+    return this.found(type, lookups);
+  }
+
+  private found(type: SObjectType, lookups: Lookup[]): StoredRecord[] {
+    return this.index.find(type, lookups).map((id) => this.records[type].get(id)!);
   }
 
   /** Records whose `field` equals `value` (case-insensitive, as SOQL compares strings). */
   findBy(type: SObjectType, field: string, value: string): StoredRecord[] {
+    const def = fieldDef(type, field);
     const v = value.toLowerCase();
-    return this.all(type).filter(
+    const pool =
+      def && isIndexed(def) && def.type !== "id" && def.type !== "reference"
+        ? this.found(type, [{ field: def, keys: [v] }])
+        : this.all(type);
+    return pool.filter(
       (r) => typeof r[field] === "string" && (r[field] as string).toLowerCase() === v,
     );
+  }
+
+  /** Records whose lookup `field` points at one of `ids`, in scan order. */
+  referencing(type: SObjectType, field: string, ids: string[]): StoredRecord[] {
+    const def = fieldDef(type, field)!;
+    const keys = ids.filter((id) => id.length >= 15).map((id) => id.slice(0, 15));
+    return this.found(type, [{ field: def, keys }]);
   }
 
   get(type: SObjectType, id: string): StoredRecord | undefined {
     const direct = this.records[type].get(id);
     if (direct || id.length !== 15) return direct;
-    for (const [key, rec] of this.records[type]) if (sameId(key, id)) return rec;
-    return undefined;
+    const [found] = this.index.find(type, [{ field: fieldDef(type, "Id")!, keys: [id] }]);
+    return found === undefined ? undefined : this.records[type].get(found);
+  }
+
+  private put(type: SObjectType, record: StoredRecord): void {
+    const id = record.Id as string;
+    const before = this.records[type].get(id);
+    this.records[type].set(id, record);
+    if (before) this.index.replace(type, before, record);
+    else this.index.insert(type, record);
+  }
+
+  private drop(type: SObjectType, id: string): void {
+    const before = this.records[type].get(id);
+    if (!before) return;
+    this.records[type].delete(id);
+    this.index.delete(type, before);
+    this.deleted.add(id.slice(0, 15));
   }
 
   /**
@@ -185,7 +227,7 @@ export class OrgStore {
       LastModifiedDate: now,
       SystemModstamp: now,
     };
-    this.records[type].set(id, record);
+    this.put(type, record);
     this.onChange(type, record, undefined);
     return { ok: true, id, created: true };
   }
@@ -216,7 +258,7 @@ export class OrgStore {
       LastModifiedDate: now,
       SystemModstamp: now,
     };
-    this.records[type].set(realId, record);
+    this.put(type, record);
     this.onChange(type, record, current);
     return { ok: true, id: realId, created: false };
   }
@@ -232,20 +274,13 @@ export class OrgStore {
   /** Deletes a record and what a real org deletes with it; clears lookups to it on people. */
   private remove(type: SObjectType, id: string): void {
     const children = cascadeOf(this, type, id);
-    this.records[type].delete(id);
-    this.deleted.add(id);
+    this.drop(type, id);
     for (const [child, childId] of children)
       if (this.get(child, childId)) this.remove(child, childId);
     for (const [person, field] of clearedLookups(type)) {
-      for (const r of this.all(person)) {
-        if (typeof r[field] !== "string" || !sameId(r[field] as string, id)) continue;
+      for (const r of this.referencing(person, field, [id])) {
         const now = this.stamp();
-        this.records[person].set(r.Id as string, {
-          ...r,
-          [field]: null,
-          LastModifiedDate: now,
-          SystemModstamp: now,
-        });
+        this.put(person, { ...r, [field]: null, LastModifiedDate: now, SystemModstamp: now });
       }
     }
   }
@@ -261,8 +296,7 @@ export class OrgStore {
     if (!master || duplicates.some((d) => !d) || duplicateIds.length > 2) return false;
     for (const duplicate of duplicates as StoredRecord[]) {
       const id = duplicate.Id as string;
-      this.records[type].delete(id);
-      this.deleted.add(id);
+      this.drop(type, id);
       const now = this.stamp();
       this.recycleBin.set(id, {
         type,
@@ -277,7 +311,7 @@ export class OrgStore {
     }
     const now = this.stamp();
     const updated = { ...master, LastModifiedDate: now, SystemModstamp: now };
-    this.records[type].set(master.Id as string, updated);
+    this.put(type, updated);
     this.onChange(type, updated, master);
     return true;
   }
@@ -295,12 +329,7 @@ export class OrgStore {
     const lead = this.get("Lead", id);
     if (!lead) return false;
     const now = this.stamp();
-    this.records.Lead.set(lead.Id as string, {
-      ...lead,
-      IsConverted: true,
-      LastModifiedDate: now,
-      SystemModstamp: now,
-    });
+    this.put("Lead", { ...lead, IsConverted: true, LastModifiedDate: now, SystemModstamp: now });
     return true;
   }
 
@@ -312,7 +341,7 @@ export class OrgStore {
         fields: ["Id"],
       };
     }
-    if ([...this.deleted].some((d) => sameId(d, id))) {
+    if (this.isDeleted(id)) {
       return { statusCode: "ENTITY_IS_DELETED", message: "entity is deleted", fields: [] };
     }
     return {

@@ -89,6 +89,9 @@ function buildHub(env: WorkerEnv) {
     store,
     connectors,
     logger,
+    // A page costs a subrequest per API call; pages of one Salesforce collection keep a
+    // slice well inside an invocation's 1,000.
+    pageRecords: Number(vars.TSUNAGU_PAGE_RECORDS ?? 200),
     dispatch: {
       async notices(notices: ChangeNotice[]) {
         // sendBatch takes at most 100 messages.

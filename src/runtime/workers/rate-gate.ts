@@ -14,7 +14,7 @@ export class RateGate {
 
   async fetch(request: Request): Promise<Response> {
     if (new URL(request.url).pathname === "/release") {
-      this.#permits.release(await request.text());
+      this.#permits.release(await request.text(), Date.now());
       return new Response(null, { status: 204 });
     }
     const ask = (await request.json()) as PermitRequest;

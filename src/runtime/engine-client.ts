@@ -1,0 +1,121 @@
+import { Worker } from "node:worker_threads";
+import type { ChangeNotice } from "../../connectors/contract.ts";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics/registry.ts";
+import type { Store } from "../store/index.ts";
+import type { EngineApi } from "../sync/engine.ts";
+import type {
+  CallArgs,
+  CallResult,
+  EngineCall,
+  EngineThreadData,
+  FromEngine,
+  ToEngine,
+} from "./engine-rpc.ts";
+
+const BOOT = new URL("./engine-thread-boot.mjs", import.meta.url);
+
+export interface EngineClient extends EngineApi {
+  /** Stops the engine after the page in flight and ends its thread. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the engine in its own thread and answers for it here. Accepting notices is the
+ * one thing done on this side: they are stored in the inbox (durable before the webhook
+ * is acknowledged) and the engine is told to drain, so an acknowledgement never waits
+ * for the engine. Every other call is a message to the engine's thread.
+ */
+export async function startEngineThread(
+  data: EngineThreadData,
+  deps: { store: Store; logger: Logger; metrics: Metrics },
+): Promise<EngineClient> {
+  const worker = new Worker(BOOT, { workerData: data });
+  const waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  let nextId = 0;
+  let closed = false;
+
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.on("message", (message: FromEngine) => {
+      switch (message.kind) {
+        case "ready":
+          return resolve();
+        case "fatal":
+          return reject(Object.assign(new Error(message.error.message), message.error));
+        case "log":
+          return deps.logger[message.level](message.msg, message.fields);
+        case "metrics":
+          return deps.metrics.absorb("engine", message.snapshot);
+        case "result":
+          waiting.get(message.id)?.resolve(message.value);
+          waiting.delete(message.id);
+          return;
+        case "failure":
+          waiting
+            .get(message.id)
+            ?.reject(Object.assign(new Error(message.error.message), message.error));
+          waiting.delete(message.id);
+      }
+    });
+    worker.on("error", (error) => {
+      deps.logger.error("engine thread failed", { error: `${error.name}: ${error.message}` });
+      reject(error);
+      for (const call of waiting.values()) call.reject(error);
+      waiting.clear();
+    });
+    worker.on("exit", (code) => {
+      if (!closed) deps.logger.error("engine thread exited", { code });
+      const gone = new Error("the engine's thread has ended");
+      reject(gone);
+      for (const call of waiting.values()) call.reject(gone);
+      waiting.clear();
+    });
+  });
+
+  const send = (message: ToEngine) => worker.postMessage(message);
+  function call<K extends EngineCall>(method: K, ...args: CallArgs<K>): Promise<CallResult<K>> {
+    return new Promise((resolve, reject) => {
+      const id = nextId++;
+      waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      send({ kind: "call", id, method, args });
+    });
+  }
+
+  try {
+    await ready;
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
+
+  return {
+    async accept(notices: ChangeNotice[]) {
+      const inserted = await deps.store.inbox.enqueue(notices, Date.now());
+      if (inserted > 0) send({ kind: "kick" });
+      return inserted;
+    },
+    async kick() {
+      send({ kind: "kick" });
+    },
+    erase: (...args) => call("erase", ...args),
+    merge: (...args) => call("merge", ...args),
+    unmerge: (...args) => call("unmerge", ...args),
+    mergeDuplicate: (...args) => call("mergeDuplicate", ...args),
+    dismissDuplicate: (...args) => call("dismissDuplicate", ...args),
+    continueErasures: () => call("continueErasures"),
+    resync: (...args) => call("resync", ...args),
+    idle: () => call("idle"),
+    stop: () => call("stop"),
+    jobs: {
+      submit: (...args) => call("jobs.submit", ...args),
+      cancel: (...args) => call("jobs.cancel", ...args),
+      idle: () => call("jobs.idle"),
+    },
+    async close() {
+      if (closed) return;
+      await call("stop");
+      closed = true;
+      await worker.terminate();
+    },
+  };
+}
