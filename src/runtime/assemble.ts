@@ -90,7 +90,10 @@ export function createConnectors(
 ): Map<SystemName, Connector> {
   const { mappings } = files;
   const consent = connectorConsentOptions(files.consent);
-  const fleet = runtime.fleet ? { fleet: runtime.fleet } : {};
+  const shared = {
+    ...(runtime.fleet ? { fleet: runtime.fleet } : {}),
+    ...(runtime.metrics ? { metrics: runtime.metrics } : {}),
+  };
   const connectors = new Map<SystemName, Connector>();
   if (settings.hubspot) {
     const hubspot = settings.hubspot;
@@ -107,7 +110,7 @@ export function createConnectors(
         },
         searchPerSecond: hubspot.searchPerSecond,
         consent: consent.hubspot,
-        ...fleet,
+        ...shared,
       }),
     );
   }
@@ -127,7 +130,7 @@ export function createConnectors(
           Contact: sourceFieldsToRead(mappings.get("salesforce", "Contact")!),
         },
         consent: consent.salesforce,
-        ...fleet,
+        ...shared,
       }),
     );
   }
@@ -146,7 +149,7 @@ export function createConnectors(
           perMs: marketo.rateLimit.perMs,
           concurrency: Math.max(1, marketo.concurrency - 2),
         },
-        ...fleet,
+        ...shared,
       }),
     );
   }
