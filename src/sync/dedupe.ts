@@ -1,6 +1,13 @@
 import { attributesOf, type Contact } from "../core/contact.ts";
 import { type Identity, keyString, type MatchKey, matchFields } from "../core/identity.ts";
-import { type MatchRecord, matchRecords, type Pair } from "../core/matching/index.ts";
+import {
+  type FittedMatcher,
+  fitRecords,
+  type MatchRecord,
+  type Pair,
+  type PreparedRecord,
+  prepareRecord,
+} from "../core/matching/index.ts";
 import { mergeContacts } from "../core/merge.ts";
 import type { WorkingSet } from "../core/resolve.ts";
 import type { Store } from "../store/index.ts";
@@ -35,13 +42,6 @@ export const shareASystem = (a: Contact, b: Contact) =>
   [...systemsOf(a)].some((system) => systemsOf(b).has(system));
 
 /**
- * Probabilistic identity resolution for the people a batch touched. The Fellegi-Sunter
- * model is fitted on everyone in the store (u by sampling, m and the prior by EM, as the
- * config says) and refitted as the population grows (`outgrown`). Candidates come
- * from the blocking keys saved with each person, so one record costs a few indexed
- * lookups, never a pass over the store.
- */
-/**
  * Whether a model fitted on `fitted` people should be refitted for `now`: small populations
  * change character quickly and refit cheaply (growth by a fifth); from 2,000 people on, a
  * fit costs seconds (u is sampled from 50,000 pairs), so only a doubling triggers one.
@@ -49,28 +49,68 @@ export const shareASystem = (a: Contact, b: Contact) =>
 const outgrown = (fitted: number, now: number) =>
   now >= (fitted < 2000 ? fitted * 1.2 + 10 : fitted * 2);
 
-export function createMatcher() {
-  let fitted: { score: (a: MatchRecord, b: MatchRecord) => Scored; population: number } | null =
-    null;
+/** What the current model was fitted on. */
+export interface FittedOn {
+  /** People in the fit: the sample of stored people plus the batch's own. */
+  people: number;
+  /** Stored people drawn (at most `estimation.sampleSize`). */
+  sampled: number;
+  /** Whether the sample was full size (the store held at least `estimation.sampleSize` people). */
+  full: boolean;
+}
 
-  /** The model, refitted on everyone stored plus the batch's people when the population has outgrown it. */
-  async function scorer(deps: MatcherDeps, batch: readonly Contact[]) {
-    const stored = await deps.store.contacts.count();
-    if (fitted && !outgrown(fitted.population, stored + batch.length)) return fitted.score;
-    const records = new Map<string, MatchRecord>();
-    for (let after: string | undefined; ; ) {
-      const page = await deps.store.contacts.list(1000, after);
-      if (page.length === 0) break;
-      for (const contact of page) records.set(contact.id, matchRecordOf(contact));
-      after = page.at(-1)!.id;
+/** Stored people loaded per read while sampling. */
+const SAMPLE_PAGE = 1000;
+
+/**
+ * The people a model is fitted on: at most `estimation.sampleSize` stored people drawn at
+ * random (so a fit reads and holds the same in a store of any size), then the batch's own.
+ */
+async function fitPopulation(deps: MatcherDeps, batch: readonly Contact[]) {
+  const cap = deps.identity.config.estimation.sampleSize;
+  // In id order, as reading the whole store gave them: a store within the cap fits as before.
+  const ids = (await deps.store.contacts.sampleIds(cap)).sort();
+  const records = new Map<string, MatchRecord>();
+  for (let i = 0; i < ids.length; i += SAMPLE_PAGE) {
+    const part = ids.slice(i, i + SAMPLE_PAGE);
+    const loaded = new Map((await deps.store.contacts.load(part)).map((c) => [c.id, c]));
+    for (const id of part) {
+      const contact = loaded.get(id);
+      if (contact) records.set(id, matchRecordOf(contact));
     }
-    // The batch counts too: a first import of a file is matched on a model of that file.
-    for (const contact of batch) records.set(contact.id, matchRecordOf(contact));
-    const result = matchRecords([...records.values()], deps.identity.config, {
-      includeDistinct: false,
-    });
-    fitted = { score: result.scorePair, population: records.size };
-    return fitted.score;
+  }
+  // The batch counts too: a first import of a file is matched on a model of that file.
+  for (const contact of batch) records.set(contact.id, matchRecordOf(contact));
+  return { records: [...records.values()], sampled: ids.length, full: ids.length >= cap };
+}
+
+/**
+ * Probabilistic identity resolution for the people a batch touched. The Fellegi-Sunter
+ * model (u by sampling, m and the prior by EM, as the config says) is fitted on at most
+ * `estimation.sampleSize` stored people drawn at random plus the batch's own. While that
+ * sample is smaller than the cap, the model is refitted as the population grows
+ * (`outgrown`); once fitted on a full-size sample, only `refit()` refits it. Candidates come
+ * from the blocking keys saved with each person, so one record costs a few indexed lookups,
+ * never a pass over the store.
+ */
+export function createMatcher() {
+  let fitted: (FittedOn & { scorer: FittedMatcher }) | null = null;
+  let refitAsked = false;
+
+  /** Whether to refit: when asked to, or when a population below the cap has outgrown the model. */
+  async function stale(deps: MatcherDeps, batch: readonly Contact[]) {
+    if (!fitted || refitAsked) return true;
+    if (fitted.full) return false;
+    return outgrown(fitted.people, (await deps.store.contacts.count()) + batch.length);
+  }
+
+  async function scorer(deps: MatcherDeps, batch: readonly Contact[]) {
+    if (fitted && !(await stale(deps, batch))) return fitted.scorer;
+    refitAsked = false;
+    const { records, sampled, full } = await fitPopulation(deps, batch);
+    const scorer = fitRecords(records, deps.identity.config);
+    fitted = { people: records.length, sampled, full, scorer };
+    return scorer;
   }
 
   /** Candidates of one person: stored people and people of this batch sharing a blocking key. */
@@ -103,10 +143,11 @@ export function createMatcher() {
     options: { dryRun?: boolean } = {},
   ): Promise<BatchCounts> {
     const counts: BatchCounts = {};
-    const score = await scorer(
+    const model = await scorer(
       deps,
       [...ws.touched].map((id) => ws.contacts.get(id)!),
     );
+    const prepared = preparedRecords(deps);
     const { thresholds } = deps.identity.config;
     const blockingKeys = new Map<string, MatchKey[]>();
     const batch = new Map<string, Set<string>>();
@@ -123,16 +164,17 @@ export function createMatcher() {
     for (const [id, keys] of blockingKeys) {
       const contact = ws.contacts.get(id);
       if (!contact) continue;
-      let best: { other: Contact; scored: Scored } | null = null;
+      let best: { other: Contact; probability: number } | null = null;
       for (const other of await candidatesOf(deps, ws, contact, keys, batch)) {
-        const scored = score(matchRecordOf(contact), matchRecordOf(other));
-        if (scored.probability < thresholds.review) continue;
+        const { probability } = model.scorePrepared(prepared(contact), prepared(other), false);
+        if (probability < thresholds.review) continue;
         const decided = await deps.store.duplicates.forPair(contact.id, other.id);
         if (decided && decided.status !== "pending") continue;
-        if (!best || scored.probability > best.scored.probability) best = { other, scored };
+        if (!best || probability > best.probability) best = { other, probability };
       }
       if (!best) continue;
-      const { other, scored } = best;
+      const { other } = best;
+      const scored = model.scorePrepared(prepared(contact), prepared(other));
       if (scored.decision === "merge" && !shareASystem(contact, other)) {
         await merge(deps, ws, contact, other, scored, options);
         counts.merged = (counts.merged ?? 0) + 1;
@@ -151,7 +193,38 @@ export function createMatcher() {
     return counts;
   }
 
-  return { resolveTouched };
+  return {
+    resolveTouched,
+    /**
+     * Asks for a fresh fit: the next batch fits the model on a new random sample (at most
+     * `estimation.sampleSize` stored people plus the batch's own) before it is matched. Once
+     * the model was fitted on a full-size sample, growth no longer refits it; call this on a
+     * schedule, or after many people arrived or `matching.json` changed.
+     */
+    refit(): void {
+      refitAsked = true;
+    },
+    /** What the current model was fitted on; null before the first batch. */
+    fittedOn(): FittedOn | null {
+      return fitted && { people: fitted.people, sampled: fitted.sampled, full: fitted.full };
+    },
+  };
+}
+
+/**
+ * Each contact normalized once per batch: a stored person may be the candidate of many
+ * touched ones. Keyed by the object, so a person replaced by a merge is prepared afresh.
+ */
+function preparedRecords(deps: MatcherDeps) {
+  const cache = new Map<Contact, PreparedRecord>();
+  return (contact: Contact) => {
+    let record = cache.get(contact);
+    if (!record) {
+      record = prepareRecord(matchRecordOf(contact), deps.identity.config);
+      cache.set(contact, record);
+    }
+    return record;
+  };
 }
 
 export type Matcher = ReturnType<typeof createMatcher>;

@@ -1,6 +1,12 @@
 import type { Comparison, LevelTest, MatchingConfig } from "./config.ts";
 import { formalName, normalizeField } from "./normalize.ts";
-import { damerauLevenshtein, jaroWinkler, metaphoneMatch } from "./similarity.ts";
+import {
+  damerauLevenshtein,
+  jaroWinkler,
+  jaroWinklerPrefixes,
+  metaphoneMatch,
+  sameChars,
+} from "./similarity.ts";
 
 export type FieldValues = Partial<Record<string, string | null>>;
 
@@ -24,9 +30,13 @@ export function prepareRecord(
   return { id: record.id, values };
 }
 
-const local = (email: string) => email.slice(0, email.lastIndexOf("@"));
+/** Length of an email's local part (what `email.slice(0, email.lastIndexOf("@"))` keeps). */
+const localLength = (email: string) => {
+  const at = email.lastIndexOf("@");
+  return at >= 0 ? at : Math.max(0, email.length - 1);
+};
 
-/** Whether two non-blank normalized values pass one level's test. */
+/** Whether two non-blank normalized values pass one level's test (without allocating). */
 export function passes(test: LevelTest, field: string, a: string, b: string): boolean {
   switch (test.type) {
     case "exact":
@@ -40,13 +50,21 @@ export function passes(test: LevelTest, field: string, a: string, b: string): bo
     case "levenshtein":
       return damerauLevenshtein(a, b, test.maxDistance) <= test.maxDistance;
     case "prefix":
-      return a.length >= test.length && a.slice(0, test.length) === b.slice(0, test.length);
+      return (
+        a.length >= test.length && b.length >= test.length && sameChars(a, 0, b, 0, test.length)
+      );
     case "suffix":
-      return a.length >= test.length && a.slice(-test.length) === b.slice(-test.length);
-    case "emailLocal":
-      return local(a) === local(b);
+      return (
+        a.length >= test.length &&
+        b.length >= test.length &&
+        sameChars(a, a.length - test.length, b, b.length - test.length, test.length)
+      );
+    case "emailLocal": {
+      const la = localLength(a);
+      return la === localLength(b) && sameChars(a, 0, b, 0, la);
+    }
     case "emailLocalJaroWinkler":
-      return jaroWinkler(local(a), local(b)) >= test.threshold;
+      return jaroWinklerPrefixes(a, localLength(a), b, localLength(b)) >= test.threshold;
     case "else":
       return true;
   }
@@ -85,13 +103,14 @@ export function exactValue(cmp: Comparison, a: PreparedRecord, b: PreparedRecord
   return found;
 }
 
-/** Comparison vector: one level index per comparison (-1 = null). */
+/** Comparison vector: one level index per comparison (-1 = null), written to `out` from `at`. */
 export function comparisonVector(
   comparisons: readonly Comparison[],
   a: PreparedRecord,
   b: PreparedRecord,
   out: Int8Array = new Int8Array(comparisons.length),
+  at = 0,
 ): Int8Array {
-  for (let c = 0; c < comparisons.length; c++) out[c] = comparisonLevel(comparisons[c]!, a, b);
+  for (let c = 0; c < comparisons.length; c++) out[at + c] = comparisonLevel(comparisons[c]!, a, b);
   return out;
 }

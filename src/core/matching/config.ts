@@ -117,6 +117,11 @@ export const MatchingConfigSchema = z
       .strictObject({
         /** Random record pairs sampled for u. */
         uSamplePairs: z.number().int().min(100).default(50_000),
+        /**
+         * Stored people the online matcher fits its model on at most, drawn at random (plus
+         * the batch's own people), so a fit costs the same in a store of any size.
+         */
+        sampleSize: z.number().int().min(100).default(20_000),
         emIterations: z.number().int().min(1).default(25),
         /**
          * Blocking rules (by name) whose pairs train m by EM; default all. Pick rules whose
@@ -132,6 +137,7 @@ export const MatchingConfigSchema = z
       })
       .default({
         uSamplePairs: 50_000,
+        sampleSize: 20_000,
         emIterations: 25,
         seed: 42,
         minU: 1e-5,

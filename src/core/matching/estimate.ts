@@ -56,8 +56,37 @@ function initialM(cmp: Comparison): number[] {
   });
 }
 
+/**
+ * The comparison vectors as slots of one flat per-level array: comparison c at level l is
+ * `offsets[c] + l`, the null level the last slot (`total`), where EM adds nothing that counts.
+ */
+interface Slots {
+  of: Uint8Array | Uint16Array;
+  offsets: Int32Array;
+  total: number;
+}
+
+function slotsOf(u: readonly number[][], vectors: Int8Array): Slots {
+  const offsets = new Int32Array(u.length);
+  let total = 0;
+  u.forEach((row, c) => {
+    offsets[c] = total;
+    total += row.length;
+  });
+  const C = u.length;
+  const of = total < 255 ? new Uint8Array(vectors.length) : new Uint16Array(vectors.length);
+  for (let i = 0; i < vectors.length; i++) {
+    const level = vectors[i]!;
+    of[i] = level >= 0 ? offsets[i % C]! + level : total;
+  }
+  return { of, offsets, total };
+}
+
+const rowsOf = (flat: Float64Array, like: readonly number[][], offsets: Int32Array) =>
+  like.map((row, c) => Array.from(flat.subarray(offsets[c]!, offsets[c]! + row.length)));
+
 interface EmInput {
-  vectors: Int8Array;
+  slots: Slots;
   C: number;
   /** Pair indices to use. */
   pairs: ArrayLike<number>;
@@ -73,40 +102,43 @@ interface EmInput {
   minU: number;
 }
 
-/** EM over comparison vectors with u fixed; returns m, prior and expected matches per level. */
+/**
+ * EM over comparison vectors with u fixed; returns m, prior and expected matches per level.
+ * A skipped comparison and the null level weigh exactly 0, so adding them changes no sum.
+ */
 function em(input: EmInput) {
-  const { vectors, C, pairs, skip, u } = input;
+  const { C, pairs, skip, u } = input;
+  const { of, offsets, total } = input.slots;
   let m = input.m.map((row) => [...row]);
   let prior = input.prior;
-  let mass: number[][] = m.map((row) => row.map(() => 0));
+  const mass = new Float64Array(total + 1);
+  const weights = new Float64Array(total + 1);
   const lu = u.map((row) => row.map(Math.log));
   for (let iter = 0; iter < input.iterations; iter++) {
-    const lm = m.map((row) => row.map((x) => Math.log(Math.max(x, input.minU))));
-    mass = m.map((row) => row.map(() => 0));
+    m.forEach((row, c) => {
+      row.forEach((x, l) => {
+        weights[offsets[c]! + l] = skip[c] ? 0 : Math.log(Math.max(x, input.minU)) - lu[c]![l]!;
+      });
+    });
+    mass.fill(0);
     const logOdds = Math.log(prior / (1 - prior));
     let pSum = 0;
     for (let k = 0; k < pairs.length; k++) {
       const base = pairs[k]! * C;
       let w = logOdds;
-      for (let c = 0; c < C; c++) {
-        const level = vectors[base + c]!;
-        if (level >= 0 && !skip[c]) w += lm[c]![level]! - lu[c]![level]!;
-      }
+      for (let c = 0; c < C; c++) w += weights[of[base + c]!]!;
       const pm = w > 30 ? 1 : 1 / (1 + Math.exp(-w));
       pSum += pm;
-      for (let c = 0; c < C; c++) {
-        const level = vectors[base + c]!;
-        if (level >= 0) mass[c]![level]! += pm;
-      }
+      for (let c = 0; c < C; c++) mass[of[base + c]!]! += pm;
     }
     if (input.freePrior) prior = Math.min(0.999, Math.max(1e-6, pSum / pairs.length));
     if (input.freeM)
-      m = mass.map((row, c) => {
+      m = rowsOf(mass, m, offsets).map((row, c) => {
         const sum = row.reduce((a, b) => a + b, 0);
         return sum > 0 && !skip[c] ? row.map((x) => Math.max(input.minU, x / sum)) : m[c]!;
       });
   }
-  return { m, prior, mass };
+  return { m, prior, mass: rowsOf(mass, m, offsets) };
 }
 
 /**
@@ -135,6 +167,7 @@ export function fitModel(
     cmp.levels.map((level, l) => (level.u === "estimate" ? sampled![c]![l]! : level.u)),
   );
   const init = comparisons.map(initialM);
+  const slots = slotsOf(u, vectors);
   const count = pairIndex.length / 2;
   const needsM = comparisons.some((c) => c.levels.some((l) => l.m === "estimate"));
   const sums = comparisons.map((cmp) => new Array<number>(cmp.levels.length).fill(0));
@@ -152,7 +185,7 @@ export function fitModel(
       const blocked = new Set(rule.keys.map((k) => k.field));
       const skip = comparisons.map((cmp) => cmp.fields.some((f) => blocked.has(f)));
       const fit = em({
-        vectors,
+        slots,
         C,
         pairs,
         skip,
@@ -188,7 +221,7 @@ export function fitModel(
   if (config.prior === "estimate" && count > 0) {
     const everyPair = Uint32Array.from({ length: count }, (_, i) => i);
     prior = em({
-      vectors,
+      slots,
       C,
       pairs: everyPair,
       skip: comparisons.map(() => false),

@@ -70,19 +70,23 @@ export interface Score {
   evidence: Evidence[];
 }
 
-/** Scores a comparison vector; evidence starts with the prior and has one line per comparison. */
+/**
+ * Scores a comparison vector (read from `vector` at `at`); evidence starts with the prior
+ * and has one line per comparison.
+ */
 export function score(
   model: Model,
   vector: Int8Array,
   a: PreparedRecord,
   b: PreparedRecord,
   withEvidence = true,
+  at = 0,
 ): Score {
   let weight = priorWeight(model.prior);
   const evidence: Evidence[] = withEvidence ? [{ field: "prior", level: "prior", weight }] : [];
   for (let c = 0; c < model.comparisons.length; c++) {
     const cmp = model.comparisons[c]!;
-    const level = vector[c]!;
+    const level = vector[at + c]!;
     const value = level >= 0 && model.tf[c] ? exactValue(cmp, a, b) : null;
     const w = levelWeight(model, c, level, value);
     weight += w;

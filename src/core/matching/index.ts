@@ -4,6 +4,8 @@ import type { MatchingConfig } from "./config.ts";
 import { fitModel } from "./estimate.ts";
 import { type Decision, decide, type Evidence, type Model, score } from "./fellegi-sunter.ts";
 
+export type { PreparedRecord } from "./compare.ts";
+export { prepareRecord } from "./compare.ts";
 export type { MatchingConfig } from "./config.ts";
 export { parseMatchingConfig } from "./config.ts";
 export type { Decision, Evidence, Model } from "./fellegi-sunter.ts";
@@ -32,13 +34,56 @@ export interface MatchOptions {
   includeDistinct?: boolean;
 }
 
-export interface MatchResult {
+export interface MatchResult extends FittedMatcher {
   pairs: Pair[];
+}
+
+/** A model fitted on some records, ready to score any two. */
+export interface FittedMatcher {
   model: Model;
   blocking: BlockingStats;
   /** Scores any two records with the fitted model (evidence included). */
   scorePair(a: MatchRecord, b: MatchRecord): Omit<Pair, "a" | "b">;
+  /**
+   * Scores two records prepared once (`prepareRecord`), for a record compared with many;
+   * without `withEvidence` the evidence is left empty (probability and weight are the same).
+   */
+  scorePrepared(
+    a: PreparedRecord,
+    b: PreparedRecord,
+    withEvidence?: boolean,
+  ): Omit<Pair, "a" | "b">;
 }
+
+/** Blocks and fits the Fellegi-Sunter model (fixed or estimated m/u, see `fitModel`). */
+function blockAndFit(records: readonly MatchRecord[], config: MatchingConfig) {
+  const prepared = records.map((r) => prepareRecord(r, config));
+  const { pairs: index, stats } = candidatePairs(prepared, config);
+  const C = config.comparisons.length;
+  const count = index.length / 2;
+  const vectors = new Int8Array(count * C);
+  for (let p = 0; p < count; p++)
+    comparisonVector(
+      config.comparisons,
+      prepared[index[p * 2]!]!,
+      prepared[index[p * 2 + 1]!]!,
+      vectors,
+      p * C,
+    );
+  const model = fitModel(config, prepared, vectors, index);
+  const scorePrepared = (a: PreparedRecord, b: PreparedRecord, withEvidence = true) =>
+    scoreWith(model, config, a, b, withEvidence);
+  const scorePair = (x: MatchRecord, y: MatchRecord) =>
+    scorePrepared(prepareRecord(x, config), prepareRecord(y, config));
+  const matcher: FittedMatcher = { model, blocking: stats, scorePair, scorePrepared };
+  return { matcher, prepared, index, vectors };
+}
+
+/** Fits the model on the records without scoring their candidate pairs (see `matchRecords`). */
+export const fitRecords = (
+  records: readonly MatchRecord[],
+  config: MatchingConfig,
+): FittedMatcher => blockAndFit(records, config).matcher;
 
 /**
  * Blocks, fits the Fellegi-Sunter model (fixed or estimated m/u, see `fitModel`) and scores
@@ -50,37 +95,30 @@ export function matchRecords(
   options: MatchOptions = {},
 ): MatchResult {
   const includeDistinct = options.includeDistinct ?? true;
-  const prepared = records.map((r) => prepareRecord(r, config));
-  const { pairs: index, stats } = candidatePairs(prepared, config);
+  const { matcher, prepared, index, vectors } = blockAndFit(records, config);
+  const { model } = matcher;
   const C = config.comparisons.length;
-  const count = index.length / 2;
-  const vectors = new Int8Array(count * C);
-  for (let p = 0; p < count; p++)
-    comparisonVector(
-      config.comparisons,
-      prepared[index[p * 2]!]!,
-      prepared[index[p * 2 + 1]!]!,
-      vectors.subarray(p * C, p * C + C),
-    );
-  const model = fitModel(config, prepared, vectors, index);
   const pairs: Pair[] = [];
-  for (let p = 0; p < count; p++) {
+  for (let p = 0; p < index.length / 2; p++) {
     const a = prepared[index[p * 2]!]!;
     const b = prepared[index[p * 2 + 1]!]!;
-    const vector = vectors.subarray(p * C, p * C + C);
-    const quick = score(model, vector, a, b, false);
+    const quick = score(model, vectors, a, b, false, p * C);
     const decision = decide(quick.probability, config);
     if (decision === "distinct" && !includeDistinct) continue;
-    const full = score(model, vector, a, b, true);
+    const full = score(model, vectors, a, b, true, p * C);
     pairs.push({ a: a.id, b: b.id, ...full, decision });
   }
-  const scorePair = (x: MatchRecord, y: MatchRecord) =>
-    scorePrepared(model, config, prepareRecord(x, config), prepareRecord(y, config));
-  return { pairs, model, blocking: stats, scorePair };
+  return { pairs, ...matcher };
 }
 
-function scorePrepared(model: Model, config: MatchingConfig, a: PreparedRecord, b: PreparedRecord) {
-  const s = score(model, comparisonVector(config.comparisons, a, b), a, b, true);
+function scoreWith(
+  model: Model,
+  config: MatchingConfig,
+  a: PreparedRecord,
+  b: PreparedRecord,
+  withEvidence: boolean,
+) {
+  const s = score(model, comparisonVector(config.comparisons, a, b), a, b, withEvidence);
   return { ...s, decision: decide(s.probability, config) };
 }
 
