@@ -1,19 +1,26 @@
 import { Worker } from "node:worker_threads";
 import type { ChangeNotice } from "../../connectors/contract.ts";
-import type { Logger } from "../logger.ts";
+import { describeError, type Logger } from "../logger.ts";
 import type { Metrics } from "../metrics/registry.ts";
 import type { Store } from "../store/index.ts";
 import type { EngineApi } from "../sync/engine.ts";
-import type {
-  CallArgs,
-  CallResult,
-  EngineCall,
-  EngineThreadData,
-  FromEngine,
-  ToEngine,
+import {
+  type CallArgs,
+  type CallResult,
+  type EngineCall,
+  type EngineThreadData,
+  errorFrom,
+  type FromEngine,
+  type ToEngine,
 } from "./engine-rpc.ts";
 
 const BOOT = new URL("./engine-thread-boot.mjs", import.meta.url);
+
+/** A call sent to the engine's thread, waiting for its answer. */
+interface Waiter {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
 
 export interface EngineClient extends EngineApi {
   /** Stops the engine after the page in flight and ends its thread. */
@@ -31,9 +38,18 @@ export async function startEngineThread(
   deps: { store: Store; logger: Logger; metrics: Metrics },
 ): Promise<EngineClient> {
   const worker = new Worker(BOOT, { workerData: data });
-  const waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  const waiting = new Map<number, Waiter>();
   let nextId = 0;
   let closed = false;
+  const settle = (id: number, outcome: (call: Waiter) => void) => {
+    const call = waiting.get(id);
+    waiting.delete(id);
+    if (call) outcome(call);
+  };
+  const failAll = (error: Error) => {
+    for (const call of waiting.values()) call.reject(error);
+    waiting.clear();
+  };
 
   const ready = new Promise<void>((resolve, reject) => {
     worker.on("message", (message: FromEngine) => {
@@ -41,34 +57,27 @@ export async function startEngineThread(
         case "ready":
           return resolve();
         case "fatal":
-          return reject(Object.assign(new Error(message.error.message), message.error));
+          return reject(errorFrom(message.error));
         case "log":
           return deps.logger[message.level](message.msg, message.fields);
         case "metrics":
           return deps.metrics.absorb("engine", message.snapshot);
         case "result":
-          waiting.get(message.id)?.resolve(message.value);
-          waiting.delete(message.id);
-          return;
+          return settle(message.id, (call) => call.resolve(message.value));
         case "failure":
-          waiting
-            .get(message.id)
-            ?.reject(Object.assign(new Error(message.error.message), message.error));
-          waiting.delete(message.id);
+          return settle(message.id, (call) => call.reject(errorFrom(message.error)));
       }
     });
     worker.on("error", (error) => {
-      deps.logger.error("engine thread failed", { error: `${error.name}: ${error.message}` });
+      deps.logger.error("engine thread failed", { error: describeError(error) });
       reject(error);
-      for (const call of waiting.values()) call.reject(error);
-      waiting.clear();
+      failAll(error);
     });
     worker.on("exit", (code) => {
       if (!closed) deps.logger.error("engine thread exited", { code });
       const gone = new Error("the engine's thread has ended");
       reject(gone);
-      for (const call of waiting.values()) call.reject(gone);
-      waiting.clear();
+      failAll(gone);
     });
   });
 

@@ -48,7 +48,12 @@ export type FromEngine =
   | { kind: "log"; level: "info" | "warn" | "error"; msg: string; fields: LogFields }
   | { kind: "metrics"; snapshot: MetricsSnapshot };
 
+/** An error as it crosses between threads (a structured clone keeps no class). */
 export const errorData = (error: unknown) =>
   error instanceof Error
     ? { name: error.name, message: error.message }
     : { name: "Error", message: String(error) };
+
+/** The error a thread sent, as an Error again with its name. */
+export const errorFrom = (data: { name: string; message: string }): Error =>
+  Object.assign(new Error(data.message), data);

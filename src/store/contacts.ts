@@ -31,7 +31,7 @@ const SAVE_SQL = {
 
 /** What was last written of a contact: each link's and key's row, so the next save writes only the difference. */
 interface Persisted {
-  links: Map<string, string>;
+  links: Map<string, { ref: LinkRef; row: string }>;
   keys: Set<string>;
 }
 
@@ -93,13 +93,13 @@ export function contactQueries(db: Db, identity: Identity) {
         ] as const;
         const key = linkKey(link);
         const row = JSON.stringify(values);
-        now.links.set(key, row);
-        if (before?.links.get(key) !== row) statements.push(prepared.link.bind(...values));
+        const { system, object, externalId } = link;
+        now.links.set(key, { ref: { system, object, externalId }, row });
+        if (before?.links.get(key)?.row !== row) statements.push(prepared.link.bind(...values));
       }
-      for (const [key, row] of before?.links ?? []) {
+      for (const [key, { ref }] of before?.links ?? []) {
         if (now.links.has(key)) continue;
-        const [system, object, externalId] = JSON.parse(row) as string[];
-        statements.push(prepared.dropLink.bind(system, object, externalId, contact.id));
+        statements.push(prepared.dropLink.bind(ref.system, ref.object, ref.externalId, contact.id));
       }
       if (!before) statements.push(prepared.dropKeys.bind(contact.id));
       for (const key of identity.contactKeys(contact)) {

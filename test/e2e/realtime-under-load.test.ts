@@ -1,9 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signHubspotV3 } from "../../connectors/hubspot/webhooks.ts";
 import { startImport } from "../../src/cli/client.ts";
-import { startTestHub, type TestHub, waitFor } from "../helpers/hub.ts";
+import { postHubspot, startTestHub, type TestHub, waitFor } from "../helpers/hub.ts";
 
 const ROWS = 20_000;
 /** HubSpot counts a delivery as failed after 5 s and retries it; 2 s keeps well inside. */
@@ -49,7 +48,6 @@ function febrlCsv(file: string, rows: number) {
 }
 
 async function signedWebhook(objectId: number, eventId: number) {
-  const url = `${t.hub.url}/webhooks/hubspot`;
   const body = JSON.stringify([
     {
       eventId,
@@ -65,24 +63,8 @@ async function signedWebhook(objectId: number, eventId: number) {
       propertyValue: "x",
     },
   ]);
-  const timestamp = Date.now();
-  const signature = await signHubspotV3({
-    method: "POST",
-    url,
-    rawBody: body,
-    clientSecret: t.hub.sandboxes.hubspot!.clientSecret,
-    timestamp,
-  });
   const started = performance.now();
-  const response = await fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-hubspot-signature-v3": signature,
-      "x-hubspot-request-timestamp": String(timestamp),
-    },
-    body,
-  });
+  const response = await postHubspot(t, body);
   await response.arrayBuffer();
   return { status: response.status, ms: performance.now() - started };
 }

@@ -1,9 +1,16 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signHubspotLegacy, signHubspotV3 } from "../../connectors/hubspot/webhooks.ts";
+import { signHubspotLegacy } from "../../connectors/hubspot/webhooks.ts";
 import { buildOutboundMessage } from "../../connectors/salesforce/webhooks.ts";
-import { settle, startTestHub, type TestHub, waitFor, writeCount } from "../helpers/hub.ts";
+import {
+  postHubspot as postSigned,
+  settle,
+  startTestHub,
+  type TestHub,
+  waitFor,
+  writeCount,
+} from "../helpers/hub.ts";
 
 let t: TestHub;
 beforeAll(async () => {
@@ -14,29 +21,8 @@ afterAll(() => t?.close());
 const inboxTotal = async () =>
   Object.values(await t.hub.store.inbox.countByStatus()).reduce((a, b) => a + b, 0);
 
-async function postHubspot(
-  body: string,
-  options: { timestamp?: number; secret?: string; url?: string } = {},
-) {
-  const url = options.url ?? `${t.hub.url}/webhooks/hubspot`;
-  const timestamp = options.timestamp ?? Date.now();
-  const signature = await signHubspotV3({
-    method: "POST",
-    url,
-    rawBody: body,
-    clientSecret: options.secret ?? t.hub.sandboxes.hubspot!.clientSecret,
-    timestamp,
-  });
-  return fetch(`${t.hub.url}/webhooks/hubspot`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-hubspot-signature-v3": signature,
-      "x-hubspot-request-timestamp": String(timestamp),
-    },
-    body,
-  });
-}
+const postHubspot = (body: string, options?: Parameters<typeof postSigned>[2]) =>
+  postSigned(t, body, options);
 
 const event = (objectId: number, eventId = 1) =>
   JSON.stringify([

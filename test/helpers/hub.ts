@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { signHubspotV3 } from "../../connectors/hubspot/webhooks.ts";
 import { createLogger } from "../../src/logger.ts";
 import { loadConfig } from "../../src/runtime/config.ts";
 import { type HubOptions, startHub } from "../../src/runtime/hub.ts";
@@ -159,3 +160,32 @@ export async function personInBoth(
 /** A contact's source records as sorted `system/object` strings. */
 export const systemsOf = (contact: { sources: { system: string; object: string }[] }) =>
   contact.sources.map((s) => `${s.system}/${s.object}`).sort();
+
+/**
+ * POSTs `body` to the hub's HubSpot webhook with a v3 signature, as HubSpot sends it;
+ * `secret`, `timestamp` and the signed `url` can be set wrong on purpose.
+ */
+export async function postHubspot(
+  t: TestHub,
+  body: string,
+  options: { timestamp?: number; secret?: string; url?: string } = {},
+): Promise<Response> {
+  const url = options.url ?? `${t.hub.url}/webhooks/hubspot`;
+  const timestamp = options.timestamp ?? Date.now();
+  const signature = await signHubspotV3({
+    method: "POST",
+    url,
+    rawBody: body,
+    clientSecret: options.secret ?? t.hub.sandboxes.hubspot!.clientSecret,
+    timestamp,
+  });
+  return fetch(`${t.hub.url}/webhooks/hubspot`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-hubspot-signature-v3": signature,
+      "x-hubspot-request-timestamp": String(timestamp),
+    },
+    body,
+  });
+}
