@@ -19,10 +19,10 @@ import type { ScoringRules } from "../core/scoring/rules.ts";
 import { createApp } from "../http/app.ts";
 import type { SandboxInfo } from "../http/deps.ts";
 import type { Imports } from "../import/index.ts";
-import type { Logger } from "../logger.ts";
+import { describeError, type Logger } from "../logger.ts";
 import type { Metrics } from "../metrics/registry.ts";
 import type { Store } from "../store/index.ts";
-import { createMatcher } from "../sync/dedupe.ts";
+import { createMatcher, type FitElsewhere } from "../sync/dedupe.ts";
 import { createEngine, type EngineApi, type EngineDeps } from "../sync/engine.ts";
 import type { HubConfig, HubspotSettings, MarketoSettings, SalesforceSettings } from "./config.ts";
 import {
@@ -169,6 +169,8 @@ export interface AssembleInput {
   sandbox?: () => SandboxInfo | undefined;
   metrics?: Metrics;
   pageRecords?: number;
+  /** Where the matcher fits its model (Node: a thread of its own); inline without it. */
+  fitElsewhere?: FitElsewhere;
 }
 
 /** The engine and the HTTP app over a store and connectors: the same on every runtime. */
@@ -181,7 +183,15 @@ export function assembleHub(input: AssembleInput) {
 export function assembleEngine(
   input: Pick<
     AssembleInput,
-    "files" | "store" | "connectors" | "logger" | "imports" | "dispatch" | "metrics" | "pageRecords"
+    | "files"
+    | "store"
+    | "connectors"
+    | "logger"
+    | "imports"
+    | "dispatch"
+    | "metrics"
+    | "pageRecords"
+    | "fitElsewhere"
   >,
 ) {
   const { files } = input;
@@ -192,7 +202,13 @@ export function assembleEngine(
     consentSlots: consentSlots(files.consent),
     engagement: files.engagement,
     identity: files.identity,
-    matcher: createMatcher(),
+    matcher: createMatcher({
+      ...(input.fitElsewhere ? { fitElsewhere: input.fitElsewhere } : {}),
+      onFitError: (error) =>
+        input.logger.warn("matcher refit failed; the current model stays", {
+          error: describeError(error),
+        }),
+    }),
     scoring: files.scoring,
     logger: input.logger,
     now: Date.now,

@@ -1,4 +1,3 @@
-import { Worker } from "node:worker_threads";
 import type { ChangeNotice } from "../../connectors/contract.ts";
 import { describeError, type Logger } from "../logger.ts";
 import type { Metrics } from "../metrics/registry.ts";
@@ -14,7 +13,7 @@ import {
   type ToEngine,
 } from "./engine-rpc.ts";
 
-const BOOT = new URL("./engine-thread-boot.mjs", import.meta.url);
+import { startThread } from "./threads.ts";
 
 /** A call sent to the engine's thread, waiting for its answer. */
 interface Waiter {
@@ -37,7 +36,7 @@ export async function startEngineThread(
   data: EngineThreadData,
   deps: { store: Store; logger: Logger; metrics: Metrics },
 ): Promise<EngineClient> {
-  const worker = new Worker(BOOT, { workerData: data });
+  const worker = startThread(new URL("./engine-thread.ts", import.meta.url), data);
   const waiting = new Map<number, Waiter>();
   let nextId = 0;
   let closed = false;

@@ -17,6 +17,7 @@ import {
   type FromEngine,
   type ToEngine,
 } from "./engine-rpc.ts";
+import { fitThread } from "./fit-rpc.ts";
 
 /**
  * The engine's thread (Node): its own SQLite connection (WAL, so the HTTP thread reads
@@ -44,7 +45,16 @@ try {
     salesforceConnect: jsforceConnection,
     metrics,
   });
-  const engine = assembleEngine({ files, store, connectors, logger, imports, metrics });
+  const fits = fitThread();
+  const engine = assembleEngine({
+    files,
+    store,
+    connectors,
+    logger,
+    imports,
+    metrics,
+    fitElsewhere: fits.fit,
+  });
   const loop = watchEventLoop(metrics, "engine");
   const publish = setInterval(() => post({ kind: "metrics", snapshot: metrics.snapshot() }), 1000);
   publish.unref();
@@ -53,6 +63,7 @@ try {
     clearInterval(publish);
     loop.stop();
     await engine.stop();
+    await fits.close();
     post({ kind: "metrics", snapshot: metrics.snapshot() });
     close();
   });

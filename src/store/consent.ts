@@ -1,7 +1,15 @@
 import { and, asc, desc, eq, inArray, lt, or } from "drizzle-orm";
 import type { ConsentChannel, LegalBasis, SystemName } from "../../connectors/contract.ts";
 import type { ConsentEvent } from "../core/consent.ts";
-import { atomically, changes, chunks, rowsPerInsert, statement, together } from "./batch.ts";
+import {
+  atomically,
+  changes,
+  chunks,
+  MAX_BOUND_PARAMETERS,
+  rowsPerInsert,
+  statement,
+  together,
+} from "./batch.ts";
 import type { Db } from "./db.ts";
 import { consentEvents, engagementEvents } from "./schema.ts";
 
@@ -77,23 +85,39 @@ interface EngagementSqlRow {
 }
 
 export function engagementQueries(db: Db) {
-  // Scoring reads every touched person's events: one prepared statement, not a built query each.
-  const newest = db.$client.prepare(
-    `select key, system, type, occurred_at as occurredAt, title, detail from engagement_events
-     where contact_id = ? order by occurred_at desc limit ?`,
-  );
   return {
     /** Every purchase event (RFM is computed over all buyers at once). */
     async purchases(): Promise<EngagementRow[]> {
       return db.select().from(engagementEvents).where(eq(engagementEvents.type, "purchase"));
     },
-    /** A person's newest events, for scoring. */
-    async newest(contactId: string, limit: number): Promise<Omit<EngagementRow, "contactId">[]> {
-      const { results } = await newest.bind(contactId, limit).all<EngagementSqlRow>();
-      return results.map((row) => ({
-        ...row,
-        detail: JSON.parse(row.detail) as EngagementRow["detail"],
-      }));
+    /** Each person's newest events, for scoring: one batch for a batch of people. */
+    async newest(
+      contactIds: string[],
+      limit: number,
+    ): Promise<Map<string, Omit<EngagementRow, "contactId">[]>> {
+      const byContact = new Map<string, Omit<EngagementRow, "contactId">[]>();
+      if (contactIds.length === 0) return byContact;
+      const parts = chunks(contactIds, MAX_BOUND_PARAMETERS - 1);
+      const results = await db.$client.batch<EngagementSqlRow & { contactId: string }>(
+        parts.map((part) =>
+          db.$client
+            .prepare(
+              `select contactId, key, system, type, occurredAt, title, detail from (
+                 select contact_id as contactId, key, system, type, occurred_at as occurredAt, title, detail,
+                   row_number() over (partition by contact_id order by occurred_at desc) as rank
+                 from engagement_events where contact_id in (${part.map(() => "?").join(", ")})
+               ) where rank <= ? order by contactId, occurredAt desc`,
+            )
+            .bind(...part, limit),
+        ),
+      );
+      for (const { results: rows } of results)
+        for (const { contactId, ...row } of rows) {
+          const list = byContact.get(contactId) ?? [];
+          list.push({ ...row, detail: JSON.parse(row.detail) as EngagementRow["detail"] });
+          byContact.set(contactId, list);
+        }
+      return byContact;
     },
     /** Stores events once per key; re-reads and replays add nothing. */
     async add(rows: EngagementRow[]): Promise<number> {

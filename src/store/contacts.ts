@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import { type Contact, type Link, linkKey } from "../core/contact.ts";
-import type { Identity, MatchKey } from "../core/identity.ts";
+import { type Identity, keyString, type MatchKey } from "../core/identity.ts";
 import { atomically, chunks, statement, together } from "./batch.ts";
 import type { D1LikeStatement, Db } from "./db.ts";
 import { consentEvents, contacts, engagementEvents, links, matchKeys, merges } from "./schema.ts";
@@ -31,6 +31,9 @@ const SAVE_SQL = {
 
 /** What was last written of a contact: each link's and key's row, so the next save writes only the difference. */
 interface Persisted {
+  /** Which save this was: valid only while it is still the last save of its id. */
+  seq: number;
+  row: string;
   links: Map<string, { ref: LinkRef; row: string }>;
   keys: Set<string>;
 }
@@ -52,6 +55,9 @@ interface LinkRowText {
   last_synced_at: number | null;
 }
 
+/** Ids whose last save is remembered (a batch saves its people twice within a few hundred). */
+const RECENT_SAVES = 20_000;
+
 const placeholders = (n: number) => Array.from({ length: n }, () => "?").join(", ");
 
 export function contactQueries(db: Db, identity: Identity) {
@@ -63,23 +69,43 @@ export function contactQueries(db: Db, identity: Identity) {
    * and after its writes to other systems) costs only what changed in between.
    */
   const persisted = new WeakMap<Contact, Persisted>();
+  /**
+   * The last save of each recently saved id. Another object with the same id (a merge's
+   * result, a fresh load) may have been written since an object's own save, and then that
+   * save says nothing of the row; past the cap the diff is just not used.
+   */
+  const lastSave = new Map<string, number>();
+  let saves = 0;
+  const remember = (id: string, seq: number) => {
+    lastSave.delete(id);
+    lastSave.set(id, seq);
+    if (lastSave.size > RECENT_SAVES) lastSave.delete(lastSave.keys().next().value!);
+  };
+  const stillLast = (contact: Contact) => {
+    const before = persisted.get(contact);
+    return before && lastSave.get(contact.id) === before.seq ? before : undefined;
+  };
 
   /** The statements that save these contacts, and what to remember once they are committed. */
   function saving(list: Contact[]): { statements: D1LikeStatement[]; commit(): void } {
     const statements: D1LikeStatement[] = [];
     const after: [Contact, Persisted][] = [];
     for (const contact of list) {
-      const before = persisted.get(contact);
-      const now: Persisted = { links: new Map(), keys: new Set() };
-      statements.push(
-        prepared.contact.bind(
-          contact.id,
-          JSON.stringify(contact.golden),
-          contact.createdAt,
-          contact.updatedAt,
-          contact.score ? JSON.stringify(contact.score) : null,
-        ),
-      );
+      const before = stillLast(contact);
+      const values = [
+        contact.id,
+        JSON.stringify(contact.golden),
+        contact.createdAt,
+        contact.updatedAt,
+        contact.score ? JSON.stringify(contact.score) : null,
+      ] as const;
+      const now: Persisted = {
+        seq: ++saves,
+        row: values.join("\u0000"),
+        links: new Map(),
+        keys: new Set(),
+      };
+      if (before?.row !== now.row) statements.push(prepared.contact.bind(...values));
       if (!before) statements.push(prepared.dropLinks.bind(contact.id));
       for (const link of contact.links) {
         const values = [
@@ -118,7 +144,10 @@ export function contactQueries(db: Db, identity: Identity) {
     return {
       statements,
       commit: () => {
-        for (const [contact, state] of after) persisted.set(contact, state);
+        for (const [contact, state] of after) {
+          persisted.set(contact, state);
+          remember(contact.id, state.seq);
+        }
       },
     };
   }
@@ -237,19 +266,21 @@ export function contactQueries(db: Db, identity: Identity) {
     },
 
     /**
-     * Ids of people sharing a blocking key with these keys. A key held by more than
-     * `maxBlock` people nominates nobody: so common a value says little about identity,
-     * and scoring every holder would make one record cost as much as the whole store.
+     * The people holding each of these keys, by `keyString`. A key held by more than
+     * `maxBlock` people nominates nobody (an empty list): so common a value says little about
+     * identity, and scoring every holder would make one record cost as much as the whole store.
      */
-    async candidateIds(keys: MatchKey[], maxBlock: number): Promise<Set<string>> {
-      const ids = new Set<string>();
-      if (keys.length === 0) return ids;
+    async holders(keys: MatchKey[], maxBlock: number): Promise<Map<string, string[]>> {
+      const distinct = [...new Map(keys.map((key) => [keyString(key), key])).entries()];
+      const byKey = new Map<string, string[]>();
+      if (distinct.length === 0) return byKey;
       const results = await db.$client.batch<{ contact_id: string }>(
-        keys.map((key) => prepared.holders.bind(key.kind, key.value, maxBlock + 1)),
+        distinct.map(([, key]) => prepared.holders.bind(key.kind, key.value, maxBlock + 1)),
       );
-      for (const { results: rows } of results)
-        if (rows.length <= maxBlock) for (const row of rows) ids.add(row.contact_id);
-      return ids;
+      results.forEach(({ results: rows }, i) => {
+        byKey.set(distinct[i]![0], rows.length <= maxBlock ? rows.map((r) => r.contact_id) : []);
+      });
+      return byKey;
     },
 
     load,
@@ -342,6 +373,7 @@ export function contactQueries(db: Db, identity: Identity) {
         saving([winner]),
       );
       persisted.delete(loser);
+      lastSave.delete(loser.id);
     },
 
     /** Undoes a merge in one batch: both people saved, moved rows moved back. */

@@ -2,8 +2,11 @@ import { attributesOf, type Contact } from "../core/contact.ts";
 import { type Identity, keyString, type MatchKey, matchFields } from "../core/identity.ts";
 import {
   type FittedMatcher,
+  type FittedModel,
   fitRecords,
+  type MatchingConfig,
   type MatchRecord,
+  matcherOf,
   type Pair,
   type PreparedRecord,
   prepareRecord,
@@ -47,7 +50,10 @@ export const shareASystem = (a: Contact, b: Contact) =>
  * fit costs seconds (u is sampled from 50,000 pairs), so only a doubling triggers one.
  */
 const outgrown = (fitted: number, now: number) =>
-  now >= (fitted < 2000 ? fitted * 1.2 + 10 : fitted * 2);
+  now >= (fitted < SMALL_POPULATION ? fitted * 1.2 + 10 : fitted * 2);
+
+/** Below this many people a fit takes a fraction of a second, and batches wait for it. */
+const SMALL_POPULATION = 2000;
 
 /** What the current model was fitted on. */
 export interface FittedOn {
@@ -66,7 +72,7 @@ const SAMPLE_PAGE = 1000;
  * The people a model is fitted on: at most `estimation.sampleSize` stored people drawn at
  * random (so a fit reads and holds the same in a store of any size), then the batch's own.
  */
-async function fitPopulation(deps: MatcherDeps, batch: readonly Contact[]) {
+async function fitPopulation(deps: MatcherDeps, batch: readonly MatchRecord[]) {
   const cap = deps.identity.config.estimation.sampleSize;
   // In id order, as reading the whole store gave them: a store within the cap fits as before.
   const ids = (await deps.store.contacts.sampleIds(cap)).sort();
@@ -80,8 +86,26 @@ async function fitPopulation(deps: MatcherDeps, batch: readonly Contact[]) {
     }
   }
   // The batch counts too: a first import of a file is matched on a model of that file.
-  for (const contact of batch) records.set(contact.id, matchRecordOf(contact));
+  for (const record of batch) records.set(record.id, record);
   return { records: [...records.values()], sampled: ids.length, full: ids.length >= cap };
+}
+
+/** Fits a model somewhere other than the caller's thread (Node: a fit thread). */
+export type FitElsewhere = (
+  records: readonly MatchRecord[],
+  config: MatchingConfig,
+) => Promise<FittedModel>;
+
+export interface MatcherOptions {
+  /**
+   * Where to fit. Without it a fit runs in the batch that needs it. With it the batch waits
+   * only for a first fit and for refits of a small population (a fraction of a second, and
+   * a small population changes character quickly); a larger one is refitted there while
+   * batches go on with the current model, which the new one replaces when it is ready.
+   */
+  fitElsewhere?: FitElsewhere;
+  /** Told when a fit made elsewhere failed (the current model stays). */
+  onFitError?: (error: unknown) => void;
 }
 
 /**
@@ -90,12 +114,13 @@ async function fitPopulation(deps: MatcherDeps, batch: readonly Contact[]) {
  * `estimation.sampleSize` stored people drawn at random plus the batch's own. While that
  * sample is smaller than the cap, the model is refitted as the population grows
  * (`outgrown`); once fitted on a full-size sample, only `refit()` refits it. Candidates come
- * from the blocking keys saved with each person, so one record costs a few indexed lookups,
- * never a pass over the store.
+ * from the blocking keys saved with each person, so a batch costs one indexed lookup per
+ * distinct key, never a pass over the store.
  */
-export function createMatcher() {
+export function createMatcher(options: MatcherOptions = {}) {
   let fitted: (FittedOn & { scorer: FittedMatcher }) | null = null;
   let refitAsked = false;
+  let fitting: Promise<void> | null = null;
 
   /** Whether to refit: when asked to, or when a population below the cap has outgrown the model. */
   async function stale(deps: MatcherDeps, batch: readonly Contact[]) {
@@ -104,31 +129,71 @@ export function createMatcher() {
     return outgrown(fitted.people, (await deps.store.contacts.count()) + batch.length);
   }
 
-  async function scorer(deps: MatcherDeps, batch: readonly Contact[]) {
-    if (fitted && !(await stale(deps, batch))) return fitted.scorer;
+  async function refitOn(deps: MatcherDeps, batch: readonly MatchRecord[]) {
     refitAsked = false;
     const { records, sampled, full } = await fitPopulation(deps, batch);
-    const scorer = fitRecords(records, deps.identity.config);
+    const { config } = deps.identity;
+    const scorer = options.fitElsewhere
+      ? matcherOf(await options.fitElsewhere(records, config), config)
+      : fitRecords(records, config);
     fitted = { people: records.length, sampled, full, scorer };
-    return scorer;
   }
 
-  /** Candidates of one person: stored people and people of this batch sharing a blocking key. */
+  /** Starts a fit unless one is running; the promise settles when the model is replaced. */
+  function startFit(deps: MatcherDeps, batch: readonly Contact[]) {
+    fitting ??= refitOn(deps, batch.map(matchRecordOf)).finally(() => {
+      fitting = null;
+    });
+    return fitting;
+  }
+
+  async function scorer(deps: MatcherDeps, batch: readonly Contact[]) {
+    if (fitted && !(await stale(deps, batch))) return fitted.scorer;
+    if (fitted && options.fitElsewhere && fitted.people >= SMALL_POPULATION) {
+      startFit(deps, batch).catch((error: unknown) => options.onFitError?.(error));
+      return fitted.scorer;
+    }
+    await (fitted ? startFit(deps, batch) : (fitting ?? startFit(deps, batch)));
+    return fitted!.scorer;
+  }
+
+  /**
+   * Candidates of each touched person: stored people and people of this batch sharing a
+   * blocking key, read for the whole batch at once.
+   */
   async function candidatesOf(
     deps: MatcherDeps,
     ws: WorkingSet,
-    contact: Contact,
-    keys: MatchKey[],
-    batch: ReadonlyMap<string, Set<string>>,
+    blockingKeys: ReadonlyMap<string, MatchKey[]>,
   ) {
-    const ids = await deps.store.contacts.candidateIds(
-      keys,
+    const stored = await deps.store.contacts.holders(
+      [...blockingKeys.values()].flat(),
       deps.identity.config.blocking.maxBlockSize,
     );
-    for (const key of keys) for (const id of batch.get(keyString(key)) ?? []) ids.add(id);
-    ids.delete(contact.id);
-    ws.include(await deps.store.contacts.load([...ids].filter((id) => !ws.contacts.has(id))));
-    return [...ids].map((id) => ws.contacts.get(id)).filter((c): c is Contact => c !== undefined);
+    const ids = new Map<string, Set<string>>();
+    const missing = new Set<string>();
+    for (const [id, keys] of blockingKeys) {
+      const found = new Set<string>();
+      for (const key of keys)
+        for (const other of stored.get(keyString(key)) ?? []) {
+          found.add(other);
+          if (!ws.contacts.has(other)) missing.add(other);
+        }
+      ids.set(id, found);
+    }
+    ws.include(await deps.store.contacts.load([...missing]));
+    const inBatch = new Map<string, Set<string>>();
+    for (const [id, keys] of blockingKeys)
+      for (const key of keys) {
+        const k = keyString(key);
+        inBatch.set(k, (inBatch.get(k) ?? new Set()).add(id));
+      }
+    for (const [id, keys] of blockingKeys) {
+      const found = ids.get(id)!;
+      for (const key of keys) for (const other of inBatch.get(keyString(key))!) found.add(other);
+      found.delete(id);
+    }
+    return ids;
   }
 
   /**
@@ -150,22 +215,26 @@ export function createMatcher() {
     const prepared = preparedRecords(deps);
     const { thresholds } = deps.identity.config;
     const blockingKeys = new Map<string, MatchKey[]>();
-    const batch = new Map<string, Set<string>>();
-    for (const id of ws.touched) {
-      const keys = deps.identity
-        .contactKeys(ws.contacts.get(id)!)
-        .filter((k) => k.kind.startsWith("block:"));
-      blockingKeys.set(id, keys);
-      for (const key of keys) {
-        const k = keyString(key);
-        batch.set(k, (batch.get(k) ?? new Set()).add(id));
-      }
-    }
-    for (const [id, keys] of blockingKeys) {
+    for (const id of ws.touched)
+      blockingKeys.set(
+        id,
+        deps.identity.contactKeys(ws.contacts.get(id)!).filter((k) => k.kind.startsWith("block:")),
+      );
+    const candidates = await candidatesOf(deps, ws, blockingKeys);
+    // A person merged away earlier in this batch is found as the one who absorbed them.
+    const mergedInto = new Map<string, string>();
+    const current = (id: string): Contact | undefined => {
+      let at = id;
+      for (let next = mergedInto.get(at); next; next = mergedInto.get(at)) at = next;
+      return ws.contacts.get(at);
+    };
+    for (const [id, ids] of candidates) {
       const contact = ws.contacts.get(id);
       if (!contact) continue;
       let best: { other: Contact; probability: number } | null = null;
-      for (const other of await candidatesOf(deps, ws, contact, keys, batch)) {
+      const others = new Set([...ids].map(current));
+      for (const other of others) {
+        if (!other || other.id === contact.id) continue;
         const { probability } = model.scorePrepared(prepared(contact), prepared(other), false);
         if (probability < thresholds.review) continue;
         const decided = await deps.store.duplicates.forPair(contact.id, other.id);
@@ -176,7 +245,8 @@ export function createMatcher() {
       const { other } = best;
       const scored = model.scorePrepared(prepared(contact), prepared(other));
       if (scored.decision === "merge" && !shareASystem(contact, other)) {
-        await merge(deps, ws, contact, other, scored, options);
+        const loser = await merge(deps, ws, contact, other, scored, options);
+        mergedInto.set(loser, loser === contact.id ? other.id : contact.id);
         counts.merged = (counts.merged ?? 0) + 1;
       } else if (!options.dryRun) {
         await deps.store.duplicates.propose({
@@ -203,6 +273,10 @@ export function createMatcher() {
      */
     refit(): void {
       refitAsked = true;
+    },
+    /** Settles when no fit is running (tests, shutdown). */
+    async settled(): Promise<void> {
+      await fitting?.catch(() => undefined);
     },
     /** What the current model was fitted on; null before the first batch. */
     fittedOn(): FittedOn | null {
@@ -236,12 +310,12 @@ async function merge(
   y: Contact,
   scored: Scored,
   options: { dryRun?: boolean },
-) {
+): Promise<string> {
   const [winner, loser] = olderFirst(x, y);
   const now = deps.now();
   const merged = mergeContacts(winner, loser, deps.mappings.rules, now);
   ws.replaceMerged(merged, loser.id);
-  if (options.dryRun) return;
+  if (options.dryRun) return loser.id;
   const evidence = {
     probability: scored.probability,
     weight: scored.weight,
@@ -262,6 +336,7 @@ async function merge(
     scored,
   );
   await deps.store.duplicates.dropPendingOf(loser.id);
+  return loser.id;
 }
 
 /** The person who survives a merge: the older one (ties by id). */

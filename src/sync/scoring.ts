@@ -5,18 +5,26 @@ import { type RfmScore, rfmScores } from "../core/scoring/rfm.ts";
 import type { ScoringRules } from "../core/scoring/rules.ts";
 import type { Store } from "../store/index.ts";
 
-/** A person's stored engagement as scoring reads it (the newest 1,000 events; older ones have decayed). */
-export async function engagementOf(store: Store, contactId: string): Promise<EngagementEvent[]> {
-  const rows = await store.engagement.newest(contactId, 1000);
-  return rows.map((r) => ({
-    key: r.key,
-    system: r.system as EngagementEvent["system"],
-    type: r.type as EngagementEvent["type"],
-    person: { object: "contact", externalId: contactId },
-    occurredAt: r.occurredAt,
-    ...(r.title ? { title: r.title } : {}),
-    detail: r.detail as EngagementEvent["detail"],
-  }));
+/** People's stored engagement as scoring reads it (each one's newest 1,000 events; older ones have decayed). */
+export async function engagementOf(
+  store: Store,
+  contactIds: string[],
+): Promise<Map<string, EngagementEvent[]>> {
+  const rows = await store.engagement.newest(contactIds, 1000);
+  return new Map(
+    contactIds.map((contactId) => [
+      contactId,
+      (rows.get(contactId) ?? []).map((r) => ({
+        key: r.key,
+        system: r.system as EngagementEvent["system"],
+        type: r.type as EngagementEvent["type"],
+        person: { object: "contact", externalId: contactId },
+        occurredAt: r.occurredAt,
+        ...(r.title ? { title: r.title } : {}),
+        detail: r.detail as EngagementEvent["detail"],
+      })),
+    ]),
+  );
 }
 
 /** Scores every touched person; returns how many now publish a different score. */
@@ -27,10 +35,11 @@ export async function rescoreTouched(
 ): Promise<number> {
   let changed = 0;
   const now = deps.now();
+  const engagement = await engagementOf(deps.store, [...ws.touched]);
   for (const id of ws.touched) {
     const contact = ws.contacts.get(id)!;
     const before = contact.score?.published;
-    const events = await engagementOf(deps.store, id);
+    const events = engagement.get(id)!;
     contact.score = rescore(contact, events, deps.scoring, now, rfm && (rfm.get(id) ?? null));
     if (contact.score.published !== before) changed++;
   }

@@ -2,10 +2,11 @@ import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Contact } from "../../src/core/contact.ts";
 import { createIdentity } from "../../src/core/identity.ts";
+import { fitModelOf, type MatchRecord } from "../../src/core/matching/index.ts";
 import { WorkingSet } from "../../src/core/resolve.ts";
 import { createStore, type Store } from "../../src/store/index.ts";
 import { openSqlite } from "../../src/store/sqlite.ts";
-import { createMatcher, type MatcherDeps } from "../../src/sync/dedupe.ts";
+import { createMatcher, type FitElsewhere, type MatcherDeps } from "../../src/sync/dedupe.ts";
 import { shippedIdentity, shippedMappings } from "../helpers/mappings.ts";
 
 const CAP = 100;
@@ -148,5 +149,49 @@ describe("the matcher's model", () => {
     for (const p of people) ws.touched.add(p.id);
     await matcher.resolveTouched(deps(), ws, { dryRun: true });
     expect(matcher.fittedOn()).toEqual({ people: 30, sampled: 0, full: false });
+  });
+
+  it("fitted elsewhere, a population past 2,000 is refitted while batches go on with the model in use", async () => {
+    const big = createIdentity({
+      ...shipped,
+      estimation: { ...shipped.estimation, sampleSize: 10_000 },
+    });
+    const opened = openSqlite(":memory:");
+    const bigStore = createStore(opened.db, big);
+    const save = (n: number) => bigStore.contacts.save(Array.from({ length: n }, person));
+    const asked: { records: readonly MatchRecord[]; release(): void }[] = [];
+    const fitElsewhere: FitElsewhere = (records, config) =>
+      new Promise((resolve) =>
+        asked.push({ records, release: () => resolve(fitModelOf(records, config)) }),
+      );
+    const matcher = createMatcher({ fitElsewhere });
+    const run = () => {
+      const contact = person();
+      const ws = new WorkingSet([contact], randomUUID, big);
+      ws.touched.add(contact.id);
+      return matcher.resolveTouched({ ...deps(), store: bigStore, identity: big }, ws, {
+        dryRun: true,
+      });
+    };
+    try {
+      await save(2100);
+      const first = run();
+      await vi.waitFor(() => expect(asked).toHaveLength(1));
+      asked[0]!.release();
+      await first;
+      expect(matcher.fittedOn()?.people).toBe(2101);
+
+      await save(2200);
+      await run(); // does not wait for the refit it starts
+      await run(); // nor start a second one
+      expect(asked).toHaveLength(2);
+      expect(matcher.fittedOn()?.people).toBe(2101);
+      asked[1]!.release();
+      await matcher.settled();
+      expect(matcher.fittedOn()).toEqual({ people: 4301, sampled: 4300, full: false });
+      expect(asked[1]!.records).toHaveLength(4301);
+    } finally {
+      opened.close();
+    }
   });
 });

@@ -55,6 +55,21 @@ export interface FittedMatcher {
   ): Omit<Pair, "a" | "b">;
 }
 
+/** What a fit yields: plain data, so it can be made in another thread and sent back. */
+export interface FittedModel {
+  model: Model;
+  blocking: BlockingStats;
+}
+
+/** A scorer over a fitted model. */
+export function matcherOf({ model, blocking }: FittedModel, config: MatchingConfig): FittedMatcher {
+  const scorePrepared = (a: PreparedRecord, b: PreparedRecord, withEvidence = true) =>
+    scoreWith(model, config, a, b, withEvidence);
+  const scorePair = (x: MatchRecord, y: MatchRecord) =>
+    scorePrepared(prepareRecord(x, config), prepareRecord(y, config));
+  return { model, blocking, scorePair, scorePrepared };
+}
+
 /** Blocks and fits the Fellegi-Sunter model (fixed or estimated m/u, see `fitModel`). */
 function blockAndFit(records: readonly MatchRecord[], config: MatchingConfig) {
   const prepared = records.map((r) => prepareRecord(r, config));
@@ -71,11 +86,7 @@ function blockAndFit(records: readonly MatchRecord[], config: MatchingConfig) {
       p * C,
     );
   const model = fitModel(config, prepared, vectors, index);
-  const scorePrepared = (a: PreparedRecord, b: PreparedRecord, withEvidence = true) =>
-    scoreWith(model, config, a, b, withEvidence);
-  const scorePair = (x: MatchRecord, y: MatchRecord) =>
-    scorePrepared(prepareRecord(x, config), prepareRecord(y, config));
-  const matcher: FittedMatcher = { model, blocking: stats, scorePair, scorePrepared };
+  const matcher = matcherOf({ model, blocking: stats }, config);
   return { matcher, prepared, index, vectors };
 }
 
@@ -84,6 +95,12 @@ export const fitRecords = (
   records: readonly MatchRecord[],
   config: MatchingConfig,
 ): FittedMatcher => blockAndFit(records, config).matcher;
+
+/** `fitRecords` as plain data (for a fit made in another thread). */
+export function fitModelOf(records: readonly MatchRecord[], config: MatchingConfig): FittedModel {
+  const { model, blocking } = fitRecords(records, config);
+  return { model, blocking };
+}
 
 /**
  * Blocks, fits the Fellegi-Sunter model (fixed or estimated m/u, see `fitModel`) and scores

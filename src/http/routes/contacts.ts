@@ -82,7 +82,7 @@ export function registerContacts(app: OpenAPIHono, deps: AppDeps) {
       const events = await deps.store.consent.forContact(contact.id);
       const { current } = rescore(
         contact,
-        await engagementOf(deps.store, contact.id),
+        (await engagementOf(deps.store, [contact.id])).get(contact.id)!,
         deps.scoring,
         deps.now(),
       );
