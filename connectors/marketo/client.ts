@@ -81,7 +81,8 @@ export function classifyMarketoError(error: unknown): RetryDecision {
       retry: TRANSIENT_CODES.has(error.code) || error.httpStatus >= 500 || error.httpStatus === 429,
     };
   // No answer at all (reset, refused, timeout). Every call the connector makes is safe to
-  // repeat: reads, createOrUpdate by email and updateOnly by id.
+  // repeat: reads, createOrUpdate by email, updateOnly by id and deletes by id (a repeated
+  // delete answers 1004, lead not found, which counts as erased).
   return { retry: axios.isAxiosError(error) && !error.response };
 }
 

@@ -1,13 +1,15 @@
 /**
  * The Marketo connector: leads over the REST API (OAuth client credentials), consent from
- * the lead's opt-out fields, engagement from the activity log. One object, "lead".
+ * the lead's opt-out fields, engagement from the activity log, erasure by Delete Leads.
+ * One object, "lead".
  */
-import type { Connector, ConsentCapable, EngagementCapable } from "../contract.ts";
+import type { Connector, ConsentCapable, EngagementCapable, ErasureCapable } from "../contract.ts";
 import { pullChanges } from "./changes.ts";
 import { createMarketoClient, type MarketoClient, type MarketoClientConfig } from "./client.ts";
 import { readConsent, writeConsent } from "./consent.ts";
 import { DEFAULT_CONSENT_FIELDS, type MarketoConsentOptions } from "./consent-map.ts";
 import { type MarketoEngagementOptions, pullEngagement } from "./engagement.ts";
+import { eraseLeads } from "./erasure.ts";
 import { DEFAULT_LEAD_FIELDS, fetchByIds, findByEmails, LEAD_OBJECT, write } from "./leads.ts";
 
 export interface MarketoConnectorConfig extends MarketoClientConfig {
@@ -23,7 +25,11 @@ export interface MarketoConnectorConfig extends MarketoClientConfig {
   fullScan?: { maxIdGap?: number };
 }
 
-export interface MarketoConnector extends Connector, ConsentCapable, EngagementCapable {
+export interface MarketoConnector
+  extends Connector,
+    ConsentCapable,
+    EngagementCapable,
+    ErasureCapable {
   readonly client: MarketoClient;
 }
 
@@ -66,6 +72,7 @@ export function createMarketoConnector(config: MarketoConnectorConfig): MarketoC
     writeConsent: (ops) => writeConsent(consent, ops),
     pullEngagement: (cursor, options) =>
       pullEngagement(client, config.engagement ?? {}, cursor, options),
+    erase: (refs) => eraseLeads(client, refs),
   };
 }
 

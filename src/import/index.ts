@@ -51,5 +51,8 @@ export {
   importEnded,
   importPages,
   keepRowErrors,
+  publicImportParams,
   rowErrorsOf,
+  uploadIdOf,
+  withoutServerPaths,
 } from "./job.ts";

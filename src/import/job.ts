@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { basename, dirname } from "node:path";
 import type { EngagementEvent, SourceRecord } from "../../connectors/contract.ts";
 import { type ConsentEvent, consentEventId } from "../core/consent.ts";
 import { linkKey } from "../core/contact.ts";
@@ -72,7 +73,7 @@ export async function* importPages(
   if (!existsSync(params.file)) throw new Error("the uploaded file is gone from the data folder");
   const source = { file: params.file, start: params.start, end: params.end };
   const options = mapping.spec.csv;
-  const header = await readHeader(source, options);
+  const header = await readHeader(source, options).catch(withoutPath);
   position ??= { row: 0, offset: header.end };
   const convert = rowConverter(mapping, header.columns, params.until);
 
@@ -110,14 +111,30 @@ export async function* importPages(
       },
     };
   };
-  for await (const raw of readRows(source, options, position)) {
-    page.push(raw);
-    if (page.length >= IMPORT_PAGE_ROWS) {
-      yield pageOf(page);
-      page = [];
+  try {
+    for await (const raw of readRows(source, options, position)) {
+      page.push(raw);
+      if (page.length >= IMPORT_PAGE_ROWS) {
+        yield pageOf(page);
+        page = [];
+      }
     }
+  } catch (error) {
+    withoutPath(error);
   }
   if (page.length > 0) yield pageOf(page);
+}
+
+/**
+ * Rethrows a file system error (whose message names the upload's path, e.g. "ENOENT: no such
+ * file or directory, open '/data/imports/….upload'") without the path: a failed job's error is
+ * shown by the API. Other errors are rethrown as they are.
+ */
+export function withoutPath(error: unknown): never {
+  const fsError = error as Partial<NodeJS.ErrnoException> | undefined;
+  if (fsError && typeof fsError.code === "string" && (fsError.path || fsError.syscall))
+    throw new Error(`the uploaded file could not be read (${fsError.code})`);
+  throw error;
 }
 
 async function importRows(
@@ -199,6 +216,46 @@ export function rowErrorsOf(
       reason: r.reason,
     }));
   });
+}
+
+const UPLOAD_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.upload$/i;
+
+/** The neutral id of a stored upload (its file name is `<uuid>.upload`), if it has one. */
+export function uploadIdOf(file: string): string | undefined {
+  return UPLOAD_ID.exec(basename(file))?.[1];
+}
+
+/**
+ * An import job's params as HTTP answers show them: never the server path of the upload
+ * (`file` stays in the stored params for the engine), but its neutral `upload` id, and the
+ * client's own `filename` where the upload named one.
+ */
+export function publicImportParams(params: Record<string, unknown>): Record<string, unknown> {
+  const { file, ...shown } = params;
+  const upload = typeof file === "string" ? uploadIdOf(file) : undefined;
+  return upload ? { ...shown, upload } : shown;
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * `text` (a job error message) without the upload's server path, its folder or the data
+ * folder above it: each becomes a neutral word. A folder is only replaced as a whole path
+ * segment, and never the root.
+ */
+export function withoutServerPaths(text: string, params: Record<string, unknown>): string {
+  const file = params.file;
+  if (typeof file !== "string" || file === "") return text;
+  const uploads = dirname(file);
+  let out = text.split(file).join("the upload");
+  for (const [dir, word] of [
+    [uploads, "the upload folder"],
+    [dirname(uploads), "the data folder"],
+  ] as const) {
+    if (dir.length <= 1 || dir === dirname(dir)) continue;
+    out = out.replace(new RegExp(`${escapeRegExp(dir)}(?=[\\\\/'"\\s,:;)]|$)`, "g"), word);
+  }
+  return out;
 }
 
 /** The stored upload is deleted once its job has ended (it holds personal data). */

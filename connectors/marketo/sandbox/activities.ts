@@ -26,6 +26,12 @@ const DEVICE = [
 ];
 const RUN = [attr("Campaign Run ID", "integer"), attr("Choice Number", "integer"), attr("Step ID")];
 
+/**
+ * Delete Lead (37): logged when a lead is deleted, outliving the lead. Only Get Deleted
+ * Leads returns it; Get Lead Activities never does (the lead and its history are gone).
+ */
+export const DELETE_LEAD_TYPE = 37;
+
 export const ACTIVITY_TYPES: readonly ActivityTypeDef[] = [
   {
     id: 1,
@@ -115,6 +121,13 @@ export const ACTIVITY_TYPES: readonly ActivityTypeDef[] = [
     attributes: [attr("New Value"), attr("Old Value"), attr("Reason"), attr("Source")],
   },
   {
+    id: DELETE_LEAD_TYPE,
+    name: "Delete Lead",
+    description: "Delete lead from Marketo",
+    primaryAttribute: attr("Lead ID", "integer"),
+    attributes: [],
+  },
+  {
     id: 46,
     name: "Interesting Moment",
     description: "Interesting moment",
@@ -202,6 +215,14 @@ export class ActivityLog {
 
   all(): StoredActivity[] {
     return [...this.list];
+  }
+
+  /** Drops every activity of the lead (deleting a person deletes their history); returns how many. */
+  removeLead(leadId: number): number {
+    const before = this.list.length;
+    for (let i = this.list.length - 1; i >= 0; i--)
+      if (this.list[i]!.leadId === leadId) this.list.splice(i, 1);
+    return before - this.list.length;
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * Lead database endpoints: Get Leads by Filter Type (also as `POST ...?_method=GET` with a
- * form body, Marketo's way around the 8 KB URL limit), Get Lead by Id, Sync Leads and
- * Describe Lead.
+ * form body, Marketo's way around the 8 KB URL limit), Get Lead by Id, Sync Leads, Delete
+ * Leads and Describe Lead.
  */
 import type { Context, Hono } from "hono";
 import { ApiError, type Env, fail, ok } from "./envelope.ts";
@@ -136,7 +136,51 @@ async function syncLeads(c: Context<Env>, state: SandboxState): Promise<Response
   return ok(c, { result });
 }
 
+type DeleteResult =
+  | { id: number; status: "deleted" }
+  | { id?: number; status: "skipped"; reasons: Reason[] };
+
+function deleteOne(state: SandboxState, item: unknown): DeleteResult {
+  const id =
+    item && typeof item === "object" && !Array.isArray(item)
+      ? (item as { id?: unknown }).id
+      : undefined;
+  if (typeof id !== "number" || !Number.isInteger(id) || id <= 0)
+    return { status: "skipped", reasons: [{ code: "1003", message: "Invalid lead id" }] };
+  if (!state.store.delete(id))
+    return { id, status: "skipped", reasons: [{ code: "1004", message: "Lead not found" }] };
+  return { id, status: "deleted" };
+}
+
+/**
+ * Delete Leads: `{input: [{id}, ...]}`, or `?id=1,2,3` when the body is empty (swagger),
+ * at most 300 ids. One result per input record, in input order; the call succeeds even
+ * when every record was skipped.
+ */
+async function deleteLeads(c: Context<Env>, state: SandboxState): Promise<Response> {
+  const text = await c.req.text();
+  let input: unknown[];
+  if (text.trim() === "") {
+    const ids = (c.req.queries("id") ?? []).flatMap((v) => list(v));
+    input = ids.map((id) => ({ id: /^\d+$/.test(id) ? Number(id) : id }));
+  } else {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return fail(c, "609");
+    }
+    const raw = body && typeof body === "object" ? (body as { input?: unknown }).input : undefined;
+    input = Array.isArray(raw) ? raw : [];
+  }
+  if (input.length === 0) throw new ApiError("1003", "input cannot be blank");
+  if (input.length > MAX_BATCH)
+    throw new ApiError("1003", `Batch size exceeds the limit of ${MAX_BATCH}`);
+  return ok(c, { result: input.map((item) => deleteOne(state, item)) });
+}
+
 export function registerLeadRoutes(app: Hono<Env>, state: SandboxState): void {
+  app.post("/rest/v1/leads/delete.json", (c) => deleteLeads(c, state));
   app.get("/rest/v1/leads.json", (c) => getLeads(c, state, new URL(c.req.url).searchParams));
   app.post("/rest/v1/leads.json", async (c) => {
     if (c.req.query("_method") === "GET") {

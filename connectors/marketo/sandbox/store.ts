@@ -2,9 +2,10 @@
  * The lead database. Every create logs a New Lead activity (12) and every real change of a
  * field logs a Change Data Value activity (13) with New/Old Value, which is what incremental
  * readers page through. `updatedAt` moves only when a value actually changes. Duplicate
- * emails are allowed (as in Marketo); email lookups are case-insensitive.
+ * emails are allowed (as in Marketo); email lookups are case-insensitive. A delete removes
+ * the lead and its activity history and logs a Delete Lead activity (37).
  */
-import type { ActivityLog } from "./activities.ts";
+import { type ActivityLog, DELETE_LEAD_TYPE } from "./activities.ts";
 import { coerce, type FieldCatalogue, formatDatetime, type StoredValue } from "./fields.ts";
 
 export interface StoredLead {
@@ -166,6 +167,30 @@ export class LeadStore {
       this.emit({ lead, kind: "changed", changed, at });
     }
     return changed;
+  }
+
+  /**
+   * Deletes the lead for good, as Delete Leads does: gone from reads by id and email, its
+   * activity history removed (so no incremental read names it again), and one Delete Lead
+   * activity (37) logged for Get Deleted Leads. No webhook: there is no campaign trigger
+   * for a deleted person. Ids are never reused. False when there is no such lead.
+   */
+  delete(id: number, at = this.clock()): boolean {
+    const lead = this.leads.get(id);
+    if (!lead) return false;
+    this.indexEmail(lead, false);
+    this.leads.delete(id);
+    this.activities.removeLead(id);
+    const name = [lead.values.firstName, lead.values.lastName].filter(Boolean).join(" ");
+    this.activities.add({
+      leadId: id,
+      activityDate: at,
+      activityTypeId: DELETE_LEAD_TYPE,
+      primaryAttributeValueId: id,
+      primaryAttributeValue: name || String(lead.values.email ?? id),
+      attributes: [],
+    });
+    return true;
   }
 
   private emit(change: LeadChange): void {

@@ -3,8 +3,10 @@ import {
   type CsvMapping,
   type ImportParams,
   type Imports,
+  publicImportParams,
   requiredColumns,
   rowErrorsOf,
+  withoutServerPaths,
 } from "../../import/index.ts";
 import { CsvFormatError, readHeader } from "../../import/reader.ts";
 import {
@@ -22,6 +24,12 @@ import { JobView, jobView, listOf, PageQuery, pageOf, problemResponses } from ".
 import { JobIdParam } from "./jobs.ts";
 
 const ImportJobView = JobView.extend({
+  params: z.record(z.string(), z.unknown()).openapi({
+    description:
+      "mapping, bytes, the byte range of the CSV text in the upload (start, end), filename " +
+      "(the client's, when the upload named one) and upload (a neutral id); never a server path",
+    example: { mapping: "febrl", bytes: 1024, start: 0, end: 1024, upload: "3b2f…" },
+  }),
   errors: z.array(
     z.object({
       at: z.string(),
@@ -36,10 +44,22 @@ const ImportJobView = JobView.extend({
   ),
 }).openapi("ImportJob");
 
+/**
+ * An import job as every answer shows it. The stored params keep the upload's server path
+ * for the engine; answers never carry it (nor the data folder): `params.upload` is the
+ * upload's neutral id, `params.filename` the client's own file name where one was sent.
+ */
 function importJobView(job: JobRow): z.infer<typeof ImportJobView> {
+  const clean = (message: string) => withoutServerPaths(message, job.params);
   return {
     ...jobView(job),
-    errors: rowErrorsOf(job.errors).map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
+    params: publicImportParams(job.params),
+    errors: rowErrorsOf(job.errors).map((e) => ({
+      ...e,
+      message: clean(e.message),
+      ...(e.reason !== undefined ? { reason: clean(e.reason) } : {}),
+      at: new Date(e.at).toISOString(),
+    })),
   };
 }
 
