@@ -98,10 +98,10 @@ export type FitElsewhere = (
 
 export interface MatcherOptions {
   /**
-   * Where to fit. Without it a fit runs in the batch that needs it. With it the batch waits
-   * only for a first fit and for refits of a small population (a fraction of a second, and
-   * a small population changes character quickly); a larger one is refitted there while
-   * batches go on with the current model, which the new one replaces when it is ready.
+   * Where to refit a population past 2,000 people, while batches go on with the current
+   * model (the new one replaces it when ready). Without it every fit runs in the batch that
+   * needs it, as first fits and refits of a small population always do: they take a
+   * fraction of a second, and a small population changes character quickly.
    */
   fitElsewhere?: FitElsewhere;
   /** Told when a fit made elsewhere failed (the current model stays). */
@@ -129,19 +129,23 @@ export function createMatcher(options: MatcherOptions = {}) {
     return outgrown(fitted.people, (await deps.store.contacts.count()) + batch.length);
   }
 
-  async function refitOn(deps: MatcherDeps, batch: readonly MatchRecord[]) {
+  async function refitOn(
+    deps: MatcherDeps,
+    batch: readonly MatchRecord[],
+    elsewhere?: FitElsewhere,
+  ) {
     refitAsked = false;
     const { records, sampled, full } = await fitPopulation(deps, batch);
     const { config } = deps.identity;
-    const scorer = options.fitElsewhere
-      ? matcherOf(await options.fitElsewhere(records, config), config)
+    const scorer = elsewhere
+      ? matcherOf(await elsewhere(records, config), config)
       : fitRecords(records, config);
     fitted = { people: records.length, sampled, full, scorer };
   }
 
   /** Starts a fit unless one is running; the promise settles when the model is replaced. */
-  function startFit(deps: MatcherDeps, batch: readonly Contact[]) {
-    fitting ??= refitOn(deps, batch.map(matchRecordOf)).finally(() => {
+  function startFit(deps: MatcherDeps, batch: readonly Contact[], elsewhere?: FitElsewhere) {
+    fitting ??= refitOn(deps, batch.map(matchRecordOf), elsewhere).finally(() => {
       fitting = null;
     });
     return fitting;
@@ -149,8 +153,9 @@ export function createMatcher(options: MatcherOptions = {}) {
 
   async function scorer(deps: MatcherDeps, batch: readonly Contact[]) {
     if (fitted && !(await stale(deps, batch))) return fitted.scorer;
-    if (fitted && options.fitElsewhere && fitted.people >= SMALL_POPULATION) {
-      startFit(deps, batch).catch((error: unknown) => options.onFitError?.(error));
+    const { fitElsewhere } = options;
+    if (fitted && fitElsewhere && fitted.people >= SMALL_POPULATION) {
+      startFit(deps, batch, fitElsewhere).catch((error: unknown) => options.onFitError?.(error));
       return fitted.scorer;
     }
     await (fitted ? startFit(deps, batch) : (fitting ?? startFit(deps, batch)));
