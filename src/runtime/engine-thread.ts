@@ -17,7 +17,7 @@ import {
   type FromEngine,
   type ToEngine,
 } from "./engine-rpc.ts";
-import { fitThread } from "./fit-rpc.ts";
+import { fitThreads } from "./fit-rpc.ts";
 
 /**
  * The engine's thread (Node): its own SQLite connection (WAL, so the HTTP thread reads
@@ -45,7 +45,7 @@ try {
     salesforceConnect: jsforceConnection,
     metrics,
   });
-  const fits = fitThread();
+  const fits = fitThreads();
   const engine = assembleEngine({
     files,
     store,

@@ -3,50 +3,40 @@ import type { FitElsewhere } from "../sync/dedupe.ts";
 import { startThread } from "./threads.ts";
 
 export interface FitRequest {
-  id: number;
   records: readonly MatchRecord[];
   config: MatchingConfig;
 }
 
-export type FitReply = { id: number; fitted: FittedModel } | { id: number; error: string };
+export type FitReply = { fitted: FittedModel } | { error: string };
 
 /**
- * A thread for the matcher's fits, started on the first fit. The engine's thread goes on
- * with batches meanwhile; on 2 cores the fit takes the core the HTTP thread leaves idle.
+ * Each refit in a thread of its own, ended when it answers: the engine's thread goes on
+ * with batches meanwhile (on 2 cores the fit takes the core the HTTP thread leaves idle),
+ * and the memory a fit of 20,000 people needs is given back as soon as it is done.
  */
-export function fitThread(): { fit: FitElsewhere; close(): Promise<void> } {
-  let worker: ReturnType<typeof startThread> | null = null;
-  let nextId = 0;
-  const waiting = new Map<number, { resolve(f: FittedModel): void; reject(e: Error): void }>();
-  const failAll = (error: Error) => {
-    for (const call of waiting.values()) call.reject(error);
-    waiting.clear();
-    worker = null;
-  };
-  const started = () => {
-    if (worker) return worker;
-    const thread = startThread(new URL("./fit-thread.ts", import.meta.url), {});
-    thread.unref();
-    thread.on("message", (reply: FitReply) => {
-      const call = waiting.get(reply.id);
-      waiting.delete(reply.id);
-      if ("error" in reply) call?.reject(new Error(`matcher fit failed: ${reply.error}`));
-      else call?.resolve(reply.fitted);
-    });
-    thread.on("error", failAll);
-    thread.on("exit", () => failAll(new Error("the fit thread has ended")));
-    worker = thread;
-    return thread;
-  };
+export function fitThreads(): { fit: FitElsewhere; close(): Promise<void> } {
+  const running = new Set<ReturnType<typeof startThread>>();
   return {
     fit: (records, config) =>
-      new Promise((resolve, reject) => {
-        const id = nextId++;
-        waiting.set(id, { resolve, reject });
-        started().postMessage({ id, records, config } satisfies FitRequest);
+      new Promise<FittedModel>((resolve, reject) => {
+        const thread = startThread(new URL("./fit-thread.ts", import.meta.url), {});
+        running.add(thread);
+        let answered = false;
+        thread.once("message", (reply: FitReply) => {
+          answered = true;
+          if ("error" in reply) reject(new Error(`matcher fit failed: ${reply.error}`));
+          else resolve(reply.fitted);
+          void thread.terminate();
+        });
+        thread.once("error", reject);
+        thread.once("exit", () => {
+          running.delete(thread);
+          if (!answered) reject(new Error("the fit thread ended without a model"));
+        });
+        thread.postMessage({ records, config } satisfies FitRequest);
       }),
     async close() {
-      await worker?.terminate();
+      await Promise.all([...running].map((thread) => thread.terminate()));
     },
   };
 }

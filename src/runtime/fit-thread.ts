@@ -2,14 +2,14 @@ import { parentPort } from "node:worker_threads";
 import { fitModelOf } from "../core/matching/index.ts";
 import type { FitReply, FitRequest } from "./fit-rpc.ts";
 
-/** The matcher's fits (Node): seconds of CPU each, kept off the engine's thread. */
+/** One matcher fit (Node): seconds of CPU and tens of MiB, kept off the engine's thread. */
 const port = parentPort!;
-port.on("message", ({ id, records, config }: FitRequest) => {
+port.once("message", ({ records, config }: FitRequest) => {
   let reply: FitReply;
   try {
-    reply = { id, fitted: fitModelOf(records, config) };
+    reply = { fitted: fitModelOf(records, config) };
   } catch (error) {
-    reply = { id, error: error instanceof Error ? error.message : String(error) };
+    reply = { error: error instanceof Error ? error.message : String(error) };
   }
   port.postMessage(reply);
 });

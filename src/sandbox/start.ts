@@ -14,7 +14,6 @@ import {
   type SalesforceSandboxOptions,
   startSalesforceSandbox,
 } from "../../connectors/salesforce/sandbox/index.ts";
-import { hubspotSeed, salesforceSeed, seedPeople } from "./people.ts";
 
 export interface Sandboxes {
   hubspot?: RunningHubspotSandbox;
@@ -32,13 +31,22 @@ export interface SandboxPlan {
 
 /** Starts the simulators the hub has no credentials for, seeded with the same fake people. */
 export async function startSandboxes(plan: SandboxPlan): Promise<Sandboxes> {
-  const people = seedPeople(plan.people);
+  // The fake-data library is tens of MiB in memory: loaded only to seed somebody.
+  const seeds = plan.people > 0 ? await import("./people.ts") : null;
+  const people = seeds?.seedPeople(plan.people) ?? [];
   const [hubspot, salesforce, marketo] = await Promise.all([
-    plan.hubspot ? startHubspotSandbox({ seed: hubspotSeed(people), ...plan.hubspot }) : undefined,
-    plan.salesforce
-      ? startSalesforceSandbox({ seed: salesforceSeed(people), ...plan.salesforce })
+    plan.hubspot
+      ? startHubspotSandbox({ ...(seeds && { seed: seeds.hubspotSeed(people) }), ...plan.hubspot })
       : undefined,
-    plan.marketo ? startMarketoSandbox({ seed: marketoSeed(people), ...plan.marketo }) : undefined,
+    plan.salesforce
+      ? startSalesforceSandbox({
+          ...(seeds && { seed: seeds.salesforceSeed(people) }),
+          ...plan.salesforce,
+        })
+      : undefined,
+    plan.marketo
+      ? startMarketoSandbox({ ...(seeds && { seed: marketoSeed(people) }), ...plan.marketo })
+      : undefined,
   ]);
   return {
     ...(hubspot ? { hubspot } : {}),
