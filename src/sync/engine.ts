@@ -82,6 +82,7 @@ export function createEngine(deps: EngineDeps) {
   const drainDeps = {
     ...deps,
     syncBatch: (records: SourceRecord[]) => syncBatch("fast", records),
+    fetch: fast,
     unlink,
     eraseByLink,
     followMerge,

@@ -10,6 +10,11 @@ export interface DrainDeps extends PipelineDeps {
   logger: Logger;
   metrics?: Metrics;
   syncBatch: (records: SourceRecord[]) => Promise<unknown>;
+  /**
+   * Runs a read of the records notices name in the fast lane: while it waits on the
+   * network no job page starts, which would hold its answer until the page ends.
+   */
+  fetch: <T>(read: () => Promise<T>) => Promise<T>;
   unlink: (refs: Pick<SourceRecord, "system" | "object" | "externalId">[]) => Promise<unknown>;
   eraseByLink: (
     ref: Pick<SourceRecord, "system" | "object" | "externalId">,
@@ -90,7 +95,7 @@ async function processGroup(deps: DrainDeps, group: NoticeRef[]) {
   const erased = new Set(erasures.map((r) => r.externalId));
   const ids = [...new Set(group.filter((r) => !erased.has(r.externalId)).map((r) => r.externalId))];
   if (ids.length === 0) return;
-  const records = await connector.fetchByIds(object, ids);
+  const records = await deps.fetch(() => connector.fetchByIds(object, ids));
   const found = new Set(records.map((r) => r.externalId));
   const gone = ids
     .filter((id) => !found.has(id))

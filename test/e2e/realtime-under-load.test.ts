@@ -8,11 +8,11 @@ const ROWS = 20_000;
 /** HubSpot counts a delivery as failed after 5 s and retries it; 2 s keeps well inside. */
 const ACK_BOUND_MS = 2_000;
 /**
- * The issue asks for 5 s (2 s as the goal); a notice still waits for the import page in
- * progress, which can hold a model fit, and took 4.8–7.9 s here. This bound catches a
- * notice stuck behind the whole import; tighten it once fits leave the bulk lane.
+ * A new contact must reach the other systems within 5 s (2 s is the aim: measured 1.8-2.1 s
+ * here). It waits only for the job page in progress: its fetch and its writes run in the
+ * fast lane, and refits past 2,000 people run in their own thread.
  */
-const ARRIVAL_BOUND_MS = 15_000;
+const ARRIVAL_BOUND_MS = 5_000;
 
 let t: TestHub;
 beforeAll(async () => {
