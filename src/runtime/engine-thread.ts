@@ -17,7 +17,7 @@ import {
   type FromEngine,
   type ToEngine,
 } from "./engine-rpc.ts";
-import { fitThreads } from "./fit-rpc.ts";
+import { matchThreads } from "./match-rpc.ts";
 
 /**
  * The engine's thread (Node): its own SQLite connection (WAL, so the HTTP thread reads
@@ -45,7 +45,7 @@ try {
     salesforceConnect: jsforceConnection,
     metrics,
   });
-  const fits = fitThreads();
+  const matching = matchThreads();
   const engine = assembleEngine({
     files,
     store,
@@ -53,7 +53,7 @@ try {
     logger,
     imports,
     metrics,
-    fitElsewhere: fits.fit,
+    matchElsewhere: matching,
   });
   const loop = watchEventLoop(metrics, "engine");
   const publish = setInterval(() => post({ kind: "metrics", snapshot: metrics.snapshot() }), 1000);
@@ -63,7 +63,7 @@ try {
     clearInterval(publish);
     loop.stop();
     await engine.stop();
-    await fits.close();
+    await matching.close();
     post({ kind: "metrics", snapshot: metrics.snapshot() });
     close();
   });

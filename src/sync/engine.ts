@@ -12,6 +12,7 @@ import {
   followSourceMerge,
   mergeDuplicate,
   mergePeople,
+  type PairsElsewhere,
   scanForDuplicates,
   unmergePeople,
 } from "./merge.ts";
@@ -30,6 +31,8 @@ export interface EngineDeps extends PipelineDeps {
   metrics?: Metrics;
   /** Records per job page (see JobRunnerDeps.pageRecords). */
   pageRecords?: number;
+  /** Where a dedupe scan scores the whole store (Node: a thread); in the engine's thread without it. */
+  pairsElsewhere?: PairsElsewhere;
   engagement?: EngagementConfig;
   /**
    * Hands work to a durable queue instead of this process (Workers): accepted notices and
@@ -93,7 +96,11 @@ export function createEngine(deps: EngineDeps) {
     syncBatch: (records, o) => syncBatch("bulk", records, o),
     publishPeople: (ids, rfm) => bulk(() => publishPeople(deps, ids, rfm)),
     rfmOfBuyers: () => rfmOfBuyers(deps.store, deps.now()),
-    scanDuplicates: () => bulk(() => scanForDuplicates(deps)),
+    scanDuplicates: () =>
+      scanForDuplicates(deps, {
+        bulk,
+        ...(deps.pairsElsewhere ? { pairsElsewhere: deps.pairsElsewhere } : {}),
+      }),
     accept: (notices) => accept(notices),
     syncEngagement: (events, o) => bulk(() => syncEngagement(deps, events, o)),
   });
