@@ -24,6 +24,7 @@ import type { Metrics } from "../metrics/registry.ts";
 import type { Store } from "../store/index.ts";
 import { createMatcher, type FitElsewhere } from "../sync/dedupe.ts";
 import { createEngine, type EngineApi, type EngineDeps } from "../sync/engine.ts";
+import type { PairsElsewhere } from "../sync/merge.ts";
 import type { HubConfig, HubspotSettings, MarketoSettings, SalesforceSettings } from "./config.ts";
 import {
   readConsentConfig,
@@ -169,8 +170,8 @@ export interface AssembleInput {
   sandbox?: () => SandboxInfo | undefined;
   metrics?: Metrics;
   pageRecords?: number;
-  /** Where the matcher fits its model (Node: a thread of its own); inline without it. */
-  fitElsewhere?: FitElsewhere;
+  /** Where refits and dedupe scans run (Node: threads of their own); in the engine's thread without it. */
+  matchElsewhere?: { fit: FitElsewhere; pairs: PairsElsewhere };
 }
 
 /** The engine and the HTTP app over a store and connectors: the same on every runtime. */
@@ -191,7 +192,7 @@ export function assembleEngine(
     | "dispatch"
     | "metrics"
     | "pageRecords"
-    | "fitElsewhere"
+    | "matchElsewhere"
   >,
 ) {
   const { files } = input;
@@ -203,7 +204,7 @@ export function assembleEngine(
     engagement: files.engagement,
     identity: files.identity,
     matcher: createMatcher({
-      ...(input.fitElsewhere ? { fitElsewhere: input.fitElsewhere } : {}),
+      ...(input.matchElsewhere ? { fitElsewhere: input.matchElsewhere.fit } : {}),
       onFitError: (error) =>
         input.logger.warn("matcher refit failed; the current model stays", {
           error: describeError(error),
@@ -216,6 +217,7 @@ export function assembleEngine(
     ...(input.dispatch ? { dispatch: input.dispatch } : {}),
     ...(input.metrics ? { metrics: input.metrics } : {}),
     ...(input.pageRecords ? { pageRecords: input.pageRecords } : {}),
+    ...(input.matchElsewhere ? { pairsElsewhere: input.matchElsewhere.pairs } : {}),
   });
 }
 

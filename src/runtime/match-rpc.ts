@@ -1,40 +1,55 @@
-import type { FittedModel, MatchingConfig, MatchRecord } from "../core/matching/index.ts";
+import type { FittedModel, MatchingConfig, MatchRecord, Pair } from "../core/matching/index.ts";
 import type { FitElsewhere } from "../sync/dedupe.ts";
+import type { PairsElsewhere } from "../sync/merge.ts";
 import { startThread } from "./threads.ts";
 
-export interface FitRequest {
+export interface MatchTask {
+  /** `fit`: the model only (a refit); `pairs`: the scored candidate pairs above distinct (a scan). */
+  kind: "fit" | "pairs";
   records: readonly MatchRecord[];
   config: MatchingConfig;
 }
 
-export type FitReply = { fitted: FittedModel } | { error: string };
+export type MatchReply = { fitted: FittedModel } | { pairs: Pair[] } | { error: string };
 
 /**
- * Each refit in a thread of its own, ended when it answers: the engine's thread goes on
- * with batches meanwhile (on 2 cores the fit takes the core the HTTP thread leaves idle),
- * and the memory a fit of 20,000 people needs is given back as soon as it is done.
+ * Matching work in a thread of its own per task, ended when it answers: the engine's thread
+ * goes on with batches meanwhile (on 2 cores the work takes the core the HTTP thread leaves
+ * idle), and the memory a fit of 20,000 people needs is given back as soon as it is done.
  */
-export function fitThreads(): { fit: FitElsewhere; close(): Promise<void> } {
+export function matchThreads(): {
+  fit: FitElsewhere;
+  pairs: PairsElsewhere;
+  close(): Promise<void>;
+} {
   const running = new Set<ReturnType<typeof startThread>>();
+  const run = (task: MatchTask) =>
+    new Promise<MatchReply>((resolve, reject) => {
+      const thread = startThread(new URL("./match-thread.ts", import.meta.url), {});
+      running.add(thread);
+      let answered = false;
+      thread.once("message", (reply: MatchReply) => {
+        answered = true;
+        resolve(reply);
+        void thread.terminate();
+      });
+      thread.once("error", reject);
+      thread.once("exit", () => {
+        running.delete(thread);
+        if (!answered) reject(new Error("the matching thread ended without an answer"));
+      });
+      thread.postMessage(task);
+    });
+  const answer = async (task: MatchTask) => {
+    const reply = await run(task);
+    if ("error" in reply) throw new Error(`matching in its thread failed: ${reply.error}`);
+    return reply;
+  };
   return {
-    fit: (records, config) =>
-      new Promise<FittedModel>((resolve, reject) => {
-        const thread = startThread(new URL("./fit-thread.ts", import.meta.url), {});
-        running.add(thread);
-        let answered = false;
-        thread.once("message", (reply: FitReply) => {
-          answered = true;
-          if ("error" in reply) reject(new Error(`matcher fit failed: ${reply.error}`));
-          else resolve(reply.fitted);
-          void thread.terminate();
-        });
-        thread.once("error", reject);
-        thread.once("exit", () => {
-          running.delete(thread);
-          if (!answered) reject(new Error("the fit thread ended without a model"));
-        });
-        thread.postMessage({ records, config } satisfies FitRequest);
-      }),
+    fit: async (records, config) =>
+      ((await answer({ kind: "fit", records, config })) as { fitted: FittedModel }).fitted,
+    pairs: async (records, config) =>
+      ((await answer({ kind: "pairs", records, config })) as { pairs: Pair[] }).pairs,
     async close() {
       await Promise.all([...running].map((thread) => thread.terminate()));
     },

@@ -1,6 +1,11 @@
 import type { SourceRecord } from "../../connectors/contract.ts";
 import type { Contact } from "../core/contact.ts";
-import { matchRecords } from "../core/matching/index.ts";
+import {
+  type MatchingConfig,
+  type MatchRecord,
+  matchRecords,
+  type Pair,
+} from "../core/matching/index.ts";
 import { mergeContacts, splitContact } from "../core/merge.ts";
 import type { MergeRow } from "../store/contacts.ts";
 import type { DuplicateRow } from "../store/duplicates.ts";
@@ -153,7 +158,10 @@ export async function followSourceMerge(
  * or above autoMerge unless both have a record in one system, else review; pairs people
  * decided are left alone. Merged people are written out afterwards.
  */
-export async function scanForDuplicates(deps: PipelineDeps): Promise<BatchCounts> {
+export async function scanForDuplicates(
+  deps: PipelineDeps,
+  options: ScanOptions,
+): Promise<BatchCounts> {
   const people = new Map<string, Contact>();
   for (let after: string | undefined; ; ) {
     const page = await deps.store.contacts.list(1000, after);
@@ -161,9 +169,11 @@ export async function scanForDuplicates(deps: PipelineDeps): Promise<BatchCounts
     for (const contact of page) people.set(contact.id, contact);
     after = page.at(-1)!.id;
   }
-  const { pairs } = matchRecords([...people.values()].map(matchRecordOf), deps.identity.config, {
-    includeDistinct: false,
-  });
+  const records = [...people.values()].map(matchRecordOf);
+  const { config } = deps.identity;
+  const pairs = options.pairsElsewhere
+    ? await options.pairsElsewhere(records, config)
+    : matchRecords(records, config, { includeDistinct: false }).pairs;
   const counts: BatchCounts = { read: people.size, candidates: pairs.length };
   const survivorOf = new Map<string, string>();
   const current = (id: string): string => {
@@ -172,46 +182,68 @@ export async function scanForDuplicates(deps: PipelineDeps): Promise<BatchCounts
     return at;
   };
   const winners = new Set<string>();
-  for (const pair of pairs.sort((x, y) => y.probability - x.probability)) {
-    const [a, b] = [people.get(current(pair.a)), people.get(current(pair.b))];
-    if (!a || !b || a.id === b.id) continue;
-    const decided = await deps.store.duplicates.forPair(a.id, b.id);
-    if (decided && decided.status !== "pending") continue;
-    if (pair.decision === "merge" && !shareASystem(a, b)) {
-      const [winner, loser] = olderFirst(a, b);
-      const evidence = {
-        probability: pair.probability,
-        weight: pair.weight,
-        evidence: pair.evidence,
-      };
-      // Decided first, so a pending row for this pair is kept (as merged) rather than dropped.
-      await deps.store.duplicates.decide(
-        a.id,
-        b.id,
-        { status: "merged", at: deps.now(), by: "matcher:scan", id: deps.newId() },
-        pair,
-      );
-      const merged = await mergePeople(deps, winner.id, loser.id, "matcher:scan", evidence);
-      if (!merged) continue;
-      people.set(winner.id, merged);
-      people.delete(loser.id);
-      survivorOf.set(loser.id, winner.id);
-      winners.add(winner.id);
-      counts.merged = (counts.merged ?? 0) + 1;
-    } else {
-      await deps.store.duplicates.propose({
-        id: deps.newId(),
-        a: a.id,
-        b: b.id,
-        probability: pair.probability,
-        evidence: pair.evidence,
-        createdAt: deps.now(),
-      });
-      counts.review = (counts.review ?? 0) + 1;
-    }
-  }
+  const sorted = pairs.sort((x, y) => y.probability - x.probability);
+  for (let i = 0; i < sorted.length; i += SCAN_PAIRS_PER_TASK)
+    await options.bulk(() => decide(sorted.slice(i, i + SCAN_PAIRS_PER_TASK)));
   const published = [...winners].filter((id) => people.has(id));
   for (let i = 0; i < published.length; i += 200)
-    addCounts(counts, await publishPeople(deps, published.slice(i, i + 200)));
+    addCounts(counts, await options.bulk(() => publishPeople(deps, published.slice(i, i + 200))));
   return counts;
+
+  async function decide(part: Pair[]) {
+    for (const pair of part) {
+      const [a, b] = [people.get(current(pair.a)), people.get(current(pair.b))];
+      if (!a || !b || a.id === b.id) continue;
+      const decided = await deps.store.duplicates.forPair(a.id, b.id);
+      if (decided && decided.status !== "pending") continue;
+      if (pair.decision === "merge" && !shareASystem(a, b)) {
+        const [winner, loser] = olderFirst(a, b);
+        const evidence = {
+          probability: pair.probability,
+          weight: pair.weight,
+          evidence: pair.evidence,
+        };
+        // Decided first, so a pending row for this pair is kept (as merged) rather than dropped.
+        await deps.store.duplicates.decide(
+          a.id,
+          b.id,
+          { status: "merged", at: deps.now(), by: "matcher:scan", id: deps.newId() },
+          pair,
+        );
+        const merged = await mergePeople(deps, winner.id, loser.id, "matcher:scan", evidence);
+        if (!merged) continue;
+        people.set(winner.id, merged);
+        people.delete(loser.id);
+        survivorOf.set(loser.id, winner.id);
+        winners.add(winner.id);
+        counts.merged = (counts.merged ?? 0) + 1;
+      } else {
+        await deps.store.duplicates.propose({
+          id: deps.newId(),
+          a: a.id,
+          b: b.id,
+          probability: pair.probability,
+          evidence: pair.evidence,
+          createdAt: deps.now(),
+        });
+        counts.review = (counts.review ?? 0) + 1;
+      }
+    }
+  }
+}
+
+/** Pairs decided per bulk task: notices wait for at most one such task, never the scan. */
+const SCAN_PAIRS_PER_TASK = 100;
+
+/** Scores every candidate pair of these records somewhere other than this thread (Node: a thread). */
+export type PairsElsewhere = (
+  records: readonly MatchRecord[],
+  config: MatchingConfig,
+) => Promise<Pair[]>;
+
+export interface ScanOptions {
+  /** Runs a part of the scan's writes in the bulk lane. */
+  bulk: <T>(task: () => Promise<T>) => Promise<T>;
+  /** Where to block and score the whole store; in this thread without it. */
+  pairsElsewhere?: PairsElsewhere;
 }
