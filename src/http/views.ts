@@ -5,6 +5,7 @@ import type { MergeRow } from "../store/contacts.ts";
 import type { DeadLetterRow } from "../store/dead-letters.ts";
 import type { DuplicateRow } from "../store/duplicates.ts";
 import type { JobRow } from "../store/jobs.ts";
+import { retryState } from "../sync/retry.ts";
 
 const iso = (ms: number | null | undefined) =>
   ms === null || ms === undefined ? null : new Date(ms).toISOString();
@@ -91,7 +92,22 @@ export const DeadLetterView = z
       message: z.string(),
       fields: z.array(z.string()).optional(),
     }),
-    status: z.enum(["open", "replayed"]),
+    status: z.enum(["open", "retried", "replayed"]).openapi({
+      description:
+        "open: not written yet; retried: an automatic retry wrote it; replayed: an operator replayed it",
+    }),
+    retryable: z.boolean().openapi({
+      description: "The last error may pass if tried later (rate limit, 5xx, timeout)",
+    }),
+    retry: z.enum(["scheduled", "exhausted", "permanent", "done"]).openapi({
+      description:
+        "scheduled: retried automatically at nextAttemptAt; exhausted: retries ran out, needs an operator; permanent: the error will not pass by retrying, needs an operator; done: closed",
+    }),
+    attempts: z
+      .number()
+      .int()
+      .openapi({ description: "Failed attempts, the first write included" }),
+    nextAttemptAt: z.string().nullable().openapi({ description: "When it is retried next" }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -99,6 +115,8 @@ export const DeadLetterView = z
 
 export const deadLetterView = (row: DeadLetterRow): z.infer<typeof DeadLetterView> => ({
   ...row,
+  retry: retryState(row),
+  nextAttemptAt: iso(row.nextAttemptAt),
   createdAt: iso(row.createdAt)!,
   updatedAt: iso(row.updatedAt)!,
 });

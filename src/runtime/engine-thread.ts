@@ -8,6 +8,7 @@ import { createMetrics } from "../metrics/registry.ts";
 import { createStore } from "../store/index.ts";
 import { openSqlite } from "../store/sqlite.ts";
 import type { Engine } from "../sync/engine.ts";
+import { RETRY_TICK_MS } from "../sync/retry.ts";
 import { assembleEngine, createConnectors, loadHubFiles } from "./assemble.ts";
 import { diskFolder } from "./disk-folder.ts";
 import {
@@ -58,6 +59,8 @@ try {
   const loop = watchEventLoop(metrics, "engine");
   const publish = setInterval(() => post({ kind: "metrics", snapshot: metrics.snapshot() }), 1000);
   publish.unref();
+  // Dead letters with a retryable error are tried again on their schedule (src/sync/retry.ts).
+  engine.retryEvery(RETRY_TICK_MS);
 
   const calls = callTable(engine, async () => {
     clearInterval(publish);

@@ -112,7 +112,12 @@ export interface JobError {
   externalId?: string;
 }
 
-/** Writes that failed after retries; replay re-plans the contact from its current state. */
+/**
+ * Writes that failed after the connector's own retries. A retryable failure is tried again
+ * by the retry pass (src/sync/retry.ts) at `nextAttemptAt`; a permanent one, or one whose
+ * retries ran out, stays open for an operator. Replay and retry re-plan the contact from
+ * its current state. Status: open, retried (a retry delivered it), replayed (an operator).
+ */
 export const deadLetters = sqliteTable(
   "dead_letters",
   {
@@ -122,15 +127,25 @@ export const deadLetters = sqliteTable(
     object: text("object").notNull(),
     externalId: text("external_id"),
     operation: text("operation", { enum: ["create", "update"] }).notNull(),
+    /** The last failure's error. */
     error: text("error", { mode: "json" })
       .$type<{ code: string; message: string; fields?: string[] }>()
       .notNull(),
-    status: text("status", { enum: ["open", "replayed"] }).notNull(),
+    /** The last failure may pass if tried later (WriteError.retryable: 429, 5xx, timeouts). */
+    retryable: integer("retryable", { mode: "boolean" }).notNull().default(false),
+    status: text("status", { enum: ["open", "retried", "replayed"] }).notNull(),
+    /** Failed attempts so far: the first write and each automatic retry. */
     attempts: integer("attempts").notNull().default(1),
+    /** When the retry pass tries again; null: never (permanent, given up, or closed). */
+    nextAttemptAt: integer("next_attempt_at"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("dead_letters_status").on(t.status, t.createdAt)],
+  (t) => [
+    index("dead_letters_status").on(t.status, t.createdAt),
+    index("dead_letters_due").on(t.nextAttemptAt),
+    index("dead_letters_contact").on(t.contactId),
+  ],
 );
 
 /** Every consent statement ever seen or made, append-only; the state is derived from these. */

@@ -23,6 +23,7 @@ import {
   syncRecords,
   unlinkRecords,
 } from "./pipeline.ts";
+import { type RetryCounts, type RetryOptions, retryDeadLetters as retryDue } from "./retry.ts";
 import { rfmOfBuyers } from "./scoring.ts";
 import { createLanes, type Lane } from "./serial.ts";
 
@@ -121,6 +122,8 @@ export function createEngine(deps: EngineDeps) {
 
   let draining: Promise<void> | null = null;
   let again = false;
+  let retrying: Promise<RetryCounts> | null = null;
+  let retryTimer: ReturnType<typeof setInterval> | undefined;
 
   /** Drains the inbox soon; calls while a drain is running coalesce into one more pass. */
   function kick(): Promise<void> {
@@ -141,6 +144,20 @@ export function createEngine(deps: EngineDeps) {
       draining = null;
     });
     return draining;
+  }
+
+  function retryDeadLetters(options?: RetryOptions): Promise<RetryCounts> {
+    retrying ??= retryDue(
+      {
+        ...deps,
+        syncBatch: (records) => syncBatch("bulk", records),
+        publishPeople: (ids) => bulk(() => publishPeople(deps, ids)),
+      },
+      options,
+    ).finally(() => {
+      retrying = null;
+    });
+    return retrying;
   }
 
   return {
@@ -164,6 +181,20 @@ export function createEngine(deps: EngineDeps) {
       for (const row of await deps.store.erasures.unfinished())
         await fast(() => continueErasure(deps, row.id));
     },
+    /**
+     * Retries the dead letters that are due (src/sync/retry.ts), in the bulk lane: retries
+     * are minutes late already and never hold up a webhook. Passes never overlap.
+     */
+    retryDeadLetters,
+    /** Runs a retry pass every `everyMs` until `stop` (Node; on Workers each cron tick runs one). */
+    retryEvery(everyMs: number, options?: RetryOptions): void {
+      retryTimer ??= setInterval(() => {
+        retryDeadLetters(options).catch((error: unknown) => {
+          deps.logger.error("dead-letter retry pass failed", { error: describeError(error) });
+        });
+      }, everyMs);
+      retryTimer.unref?.();
+    },
     /** Re-plans one contact from its current state (dead-letter replay). */
     async resync(contactId: string): Promise<void> {
       const contact = await deps.store.contacts.get(contactId);
@@ -181,8 +212,10 @@ export function createEngine(deps: EngineDeps) {
       while (draining) await draining;
     },
     async stop(): Promise<void> {
+      clearInterval(retryTimer);
       await jobs.stop();
       while (draining) await draining;
+      await retrying?.catch(() => undefined);
     },
   };
 }
@@ -193,6 +226,9 @@ export type Engine = ReturnType<typeof createEngine>;
  * What the HTTP app and the runtime ask of an engine: the engine itself (Workers), or a
  * client of the engine's own thread (Node), which every one of these crosses as a message.
  */
-export type EngineApi = Omit<Engine, "jobs" | "processNotices" | "laneDepth"> & {
+export type EngineApi = Omit<
+  Engine,
+  "jobs" | "processNotices" | "laneDepth" | "retryDeadLetters" | "retryEvery"
+> & {
   jobs: Pick<Engine["jobs"], "submit" | "cancel" | "idle">;
 };

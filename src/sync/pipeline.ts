@@ -225,6 +225,8 @@ async function push(
             message: result.error?.message ?? "no result for this record",
             ...(result.error?.fields ? { fields: result.error.fields } : {}),
           },
+          // Retried automatically later (src/sync/retry.ts) when the error says it can pass.
+          retryable: result.error?.retryable ?? false,
           createdAt: now,
         });
       }

@@ -15,8 +15,16 @@ export function registerDeadLetters(app: OpenAPIHono, deps: AppDeps) {
     createRoute({
       method: "get",
       path: "/v1/dead-letters",
-      summary: "Writes that failed after retries, newest first",
-      request: { query: PageQuery.extend({ status: z.enum(["open", "replayed"]).optional() }) },
+      summary:
+        "Writes that failed, newest first; retryable ones are retried automatically (attempts, nextAttemptAt)",
+      request: {
+        query: PageQuery.extend({
+          status: z
+            .enum(["open", "retried", "replayed"])
+            .optional()
+            .openapi({ param: { name: "status", in: "query" } }),
+        }),
+      },
       responses: {
         200: {
           description: "Dead letters",

@@ -45,6 +45,8 @@ export default {
     await engine.jobs.resumeUnfinished({ idleForMs: hub.staleJobMs });
     await engine.kick();
     await engine.continueErasures();
+    // Dead letters with a retryable error whose next try has come (src/sync/retry.ts).
+    await engine.retryDeadLetters({ limit: 100 });
   },
 };
 
