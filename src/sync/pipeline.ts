@@ -90,14 +90,17 @@ async function publish(
     // Read the targets just before writing: a concurrent edit there must win if newer,
     // and an existing record with the same email must be linked, not duplicated.
     const fresh = await refreshTargets(deps, ws, writes);
-    ws.include(
-      await loadContacts(
-        deps,
-        fresh.filter((r) => !ws.contactByLink(r)),
-      ),
-    );
-    applyAll(deps, ws, fresh);
-    ({ writes, held } = await planTouched(deps, ws));
+    // Nothing read back (people new to every target) leaves the plan as it is.
+    if (fresh.length > 0) {
+      ws.include(
+        await loadContacts(
+          deps,
+          fresh.filter((r) => !ws.contactByLink(r)),
+        ),
+      );
+      applyAll(deps, ws, fresh);
+      ({ writes, held } = await planTouched(deps, ws));
+    }
   }
   if (held > 0) counts["held.create"] = (counts["held.create"] ?? 0) + held;
   for (const write of writes) {
