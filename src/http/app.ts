@@ -21,7 +21,7 @@ import { registerMerges } from "./routes/merges.ts";
 import { registerMetrics } from "./routes/metrics.ts";
 import { registerRuns } from "./routes/runs.ts";
 import { registerScoring } from "./routes/scoring.ts";
-import { registerDedupeScans, registerRescore } from "./routes/sweeps.ts";
+import { registerDedupeScans, registerMatcherRefit, registerRescore } from "./routes/sweeps.ts";
 import { registerHealth, registerSandbox } from "./routes/system.ts";
 import { registerWebhooks } from "./routes/webhooks.ts";
 
@@ -108,6 +108,7 @@ export function createApp(deps: AppDeps, connected: () => SystemName[]) {
   registerScoring(app, deps);
   registerRescore(app, deps);
   registerDedupeScans(app, deps);
+  registerMatcherRefit(app, deps);
   registerDeadLetters(app, deps);
   registerSandbox(app, deps);
 

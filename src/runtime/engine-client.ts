@@ -112,6 +112,7 @@ export async function startEngineThread(
     dismissDuplicate: (...args) => call("dismissDuplicate", ...args),
     continueErasures: () => call("continueErasures"),
     resync: (...args) => call("resync", ...args),
+    refitMatcher: () => call("refitMatcher"),
     idle: () => call("idle"),
     stop: () => call("stop"),
     jobs: {

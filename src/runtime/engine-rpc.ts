@@ -19,6 +19,7 @@ export const ENGINE_CALLS = [
   "dismissDuplicate",
   "continueErasures",
   "resync",
+  "refitMatcher",
   "idle",
   "stop",
   "jobs.submit",

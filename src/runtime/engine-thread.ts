@@ -111,6 +111,7 @@ function callTable(
     dismissDuplicate: call(engine.dismissDuplicate),
     continueErasures: call(engine.continueErasures),
     resync: call(engine.resync),
+    refitMatcher: call(engine.refitMatcher),
     idle: call(engine.idle),
     stop: call(stop),
     "jobs.submit": call(engine.jobs.submit),

@@ -65,6 +65,9 @@ export interface FittedOn {
   full: boolean;
 }
 
+/** How often a model fitted on a full-size sample looks at whether the store has doubled. */
+const RECOUNT_MS = 30_000;
+
 /** Stored people loaded per read while sampling. */
 const SAMPLE_PAGE = 1000;
 
@@ -113,20 +116,27 @@ export interface MatcherOptions {
  * model (u by sampling, m and the prior by EM, as the config says) is fitted on at most
  * `estimation.sampleSize` stored people drawn at random plus the batch's own. While that
  * sample is smaller than the cap, the model is refitted as the population grows
- * (`outgrown`); once fitted on a full-size sample, only `refit()` refits it. Candidates come
+ * (`outgrown`); once fitted on a full-size sample, it is drawn again when the store has doubled, or on `refit()`. Candidates come
  * from the blocking keys saved with each person, so a batch costs one indexed lookup per
  * distinct key, never a pass over the store.
  */
 export function createMatcher(options: MatcherOptions = {}) {
-  let fitted: (FittedOn & { scorer: FittedMatcher }) | null = null;
+  let fitted: (FittedOn & { scorer: FittedMatcher; stored: number; countedAt: number }) | null =
+    null;
   let refitAsked = false;
   let fitting: Promise<void> | null = null;
 
   /** Whether to refit: when asked to, or when a population below the cap has outgrown the model. */
   async function stale(deps: MatcherDeps, batch: readonly Contact[]) {
     if (!fitted || refitAsked) return true;
-    if (fitted.full) return false;
-    return outgrown(fitted.people, (await deps.store.contacts.count()) + batch.length);
+    if (!fitted.full)
+      return outgrown(fitted.people, (await deps.store.contacts.count()) + batch.length);
+    // A full-size sample is drawn again when the store it was drawn from has doubled;
+    // counting a large store costs a scan, so that is looked at once in a while.
+    const now = deps.now();
+    if (now - fitted.countedAt < RECOUNT_MS) return false;
+    fitted.countedAt = now;
+    return (await deps.store.contacts.count()) >= fitted.stored * 2;
   }
 
   async function refitOn(
@@ -140,7 +150,8 @@ export function createMatcher(options: MatcherOptions = {}) {
     const scorer = elsewhere
       ? matcherOf(await elsewhere(records, config), config)
       : fitRecords(records, config);
-    fitted = { people: records.length, sampled, full, scorer };
+    const stored = full ? await deps.store.contacts.count() : sampled;
+    fitted = { people: records.length, sampled, full, scorer, stored, countedAt: deps.now() };
   }
 
   /** Starts a fit unless one is running; the promise settles when the model is replaced. */
@@ -272,9 +283,9 @@ export function createMatcher(options: MatcherOptions = {}) {
     resolveTouched,
     /**
      * Asks for a fresh fit: the next batch fits the model on a new random sample (at most
-     * `estimation.sampleSize` stored people plus the batch's own) before it is matched. Once
-     * the model was fitted on a full-size sample, growth no longer refits it; call this on a
-     * schedule, or after many people arrived or `matching.json` changed.
+     * `estimation.sampleSize` stored people plus the batch's own). Growth refits on its own
+     * (below the cap as it grows, past it when the store doubles); this is for the rest,
+     * e.g. after a large merge or once people's data changed much (`POST /v1/matcher/refit`).
      */
     refit(): void {
       refitAsked = true;

@@ -3,6 +3,7 @@ import type { EngagementConfig } from "../core/engagement-config.ts";
 import type { Logger } from "../logger.ts";
 import { describeError } from "../logger.ts";
 import type { Metrics } from "../metrics/registry.ts";
+import type { FittedOn } from "./dedupe.ts";
 import { syncEngagement } from "./engagement-sync.ts";
 import { continueErasure, startErasure } from "./erasure.ts";
 import { drainInbox, type NoticeRef, processNotices } from "./inbox-drain.ts";
@@ -176,6 +177,14 @@ export function createEngine(deps: EngineDeps) {
       fast(() => dismissDuplicate(deps, pairId, by)),
     /** Tasks waiting in each lane. */
     laneDepth: () => lanes.depth(),
+    /**
+     * Asks the matcher for a fresh fit on a new random sample, made before (store within
+     * 2,000 people) or while (larger) the next batch is matched; returns the current fit.
+     */
+    async refitMatcher(): Promise<FittedOn | null> {
+      deps.matcher?.refit();
+      return deps.matcher?.fittedOn() ?? null;
+    },
     /** Retries the systems that have not confirmed an erasure yet. */
     async continueErasures(): Promise<void> {
       for (const row of await deps.store.erasures.unfinished())

@@ -108,14 +108,31 @@ describe("the matcher's model", () => {
     expect(matcher.fittedOn()).toEqual({ people: CAP + 1, sampled: CAP, full: true });
   });
 
-  it("is not refitted on growth once fitted on a full-size sample; refit() refits on the next batch", async () => {
+  it("once fitted on a full-size sample, is refitted when the store doubles or on refit()", async () => {
     await seed(CAP + 20);
+    let now = 0;
     const matcher = createMatcher();
-    await batch(matcher);
+    const run = () => {
+      const contact = person();
+      const ws = new WorkingSet([contact], randomUUID, identity);
+      ws.touched.add(contact.id);
+      return matcher.resolveTouched({ ...deps(), now: () => now }, ws, { dryRun: true });
+    };
+    await run();
     const sampleIds = vi.spyOn(store.contacts, "sampleIds");
+    await seed(CAP);
+    now += 60_000;
+    await run();
+    expect(sampleIds).not.toHaveBeenCalled(); // 220 stored: not doubled since 120
+    await seed(30);
+    await run();
+    expect(sampleIds).not.toHaveBeenCalled(); // doubled, but counted less than 30 s ago
+    now += 60_000;
+    await run();
+    expect(sampleIds).toHaveBeenCalledTimes(1);
+    sampleIds.mockClear();
     await seed(4 * CAP);
-    await batch(matcher);
-    await batch(matcher);
+    await run();
     expect(sampleIds).not.toHaveBeenCalled();
     expect(matcher.fittedOn()).toEqual({ people: CAP + 1, sampled: CAP, full: true });
     matcher.refit();
