@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { FieldValue, SystemName } from "../../connectors/contract.ts";
+import { normalizeEmail } from "./matching/normalize.ts";
 
 /** Canonical contact fields: the hub's own vocabulary, independent of any system. */
 export const CANONICAL_FIELDS = [
@@ -135,11 +136,16 @@ export const isBlank = (value: FieldValue | undefined): boolean =>
 export const sameValue = (a: FieldValue | undefined, b: FieldValue | undefined): boolean =>
   (isBlank(a) && isBlank(b)) || a === b;
 
-/** Match key for email identity: case and surrounding whitespace never make two people. */
-export function normalizeEmail(value: FieldValue | undefined): string | null {
-  if (typeof value !== "string") return null;
-  const email = value.trim().toLowerCase();
-  return email.includes("@") ? email : null;
+/**
+ * An email address as a system knows it: trimmed and lower-cased by the one email
+ * normaliser (`normalizeEmail` in matching/normalize.ts) without provider rules; null
+ * unless it has a local part and a domain. For comparing addresses and for looking a
+ * person up in a system by email, which must send the address as written there. It is not
+ * an identity key: identity joins on the provider-canonical mailbox (`Identity.emailKey`),
+ * where Jane.Doe+news@googlemail.com and janedoe@gmail.com are one person.
+ */
+export function emailAddress(value: FieldValue | undefined): string | null {
+  return typeof value === "string" ? (normalizeEmail(value)?.email ?? null) : null;
 }
 
 export const linkKey = (link: Pick<Link, "system" | "object" | "externalId">) =>

@@ -4,9 +4,9 @@ import {
   type CanonicalField,
   type CanonicalValues,
   type Contact,
+  emailAddress,
   isBlank,
   type Link,
-  normalizeEmail,
   type Observed,
   sameValue,
 } from "./contact.ts";
@@ -109,7 +109,7 @@ function planCreate(
   attributes: CanonicalValues,
 ): PlannedWrite | undefined {
   const mapping = target.mappings[target.createObject];
-  if (!mapping || !normalizeEmail(attributes.email)) return undefined;
+  if (!mapping || !emailAddress(attributes.email)) return undefined;
   const shown = asShownBy(mapping, attributes);
   const written = new Set(
     [...writableFields(mapping)].filter((f) => f in attributes && !isBlank(shown[f])),

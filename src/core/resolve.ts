@@ -1,5 +1,5 @@
 import type { SourceRecord } from "../../connectors/contract.ts";
-import { attributesOf, type Contact, type Link, linkKey, normalizeEmail } from "./contact.ts";
+import { attributesOf, type Contact, type Link, linkKey } from "./contact.ts";
 import { type Identity, keyString, type MatchKey } from "./identity.ts";
 import { mapIn } from "./mapping.ts";
 import type { Mapping, Rules } from "./mapping-spec.ts";
@@ -121,16 +121,4 @@ export class WorkingSet {
         if (!this.byKey.has(k)) this.byKey.set(k, contact.id);
       }
   }
-}
-
-/** Email match keys of a contact: every normalized email any of its systems shows. */
-export function emailKeys(contact: Contact): string[] {
-  const keys = new Set<string>();
-  for (const link of contact.links) {
-    const email = normalizeEmail(link.observed.email?.value);
-    if (email) keys.add(email);
-  }
-  const golden = normalizeEmail(contact.golden.email?.value);
-  if (golden) keys.add(golden);
-  return [...keys];
 }

@@ -8,7 +8,7 @@ import type {
 } from "../../connectors/contract.ts";
 import { type ConsentEvent, consentEventId, consentKey, mergeConsent } from "../core/consent.ts";
 import { type ConsentSlot, planConsent, systemConsentOf } from "../core/consent-plan.ts";
-import { type Contact, type Link, linkKey, normalizeEmail } from "../core/contact.ts";
+import { type Contact, emailAddress, type Link, linkKey } from "../core/contact.ts";
 import type { PipelineDeps } from "./pipeline.ts";
 
 export type ConsentSlots = ReadonlyMap<SystemName, readonly ConsentSlot[]>;
@@ -123,7 +123,7 @@ export async function syncConsent(
 
 function refOf(contact: Contact, link: Link): RecordRef {
   const email =
-    normalizeEmail(link.observed.email?.value) ?? normalizeEmail(contact.golden.email?.value);
+    emailAddress(link.observed.email?.value) ?? emailAddress(contact.golden.email?.value);
   return { object: link.object, externalId: link.externalId, ...(email ? { email } : {}) };
 }
 

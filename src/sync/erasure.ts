@@ -4,9 +4,15 @@ import type {
   SourceRecord,
   SystemName,
 } from "../../connectors/contract.ts";
-import { type Contact, linkKey, normalizeEmail } from "../core/contact.ts";
+import {
+  attributesOf,
+  type CanonicalValues,
+  type Contact,
+  emailAddress,
+  linkKey,
+} from "../core/contact.ts";
+import type { Identity } from "../core/identity.ts";
 import { mapIn } from "../core/mapping.ts";
-import { emailKeys } from "../core/resolve.ts";
 import { describeError } from "../logger.ts";
 import type { ErasureRow } from "../store/erasure.ts";
 import type { Store } from "../store/index.ts";
@@ -35,8 +41,26 @@ async function hash(salt: string, identifier: string): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-const emailId = (email: string) => `email:${email}`;
 const linkId = (ref: Parameters<typeof linkKey>[0]) => `link:${linkKey(ref)}`;
+
+/**
+ * What a tombstone blocks: everything identity resolution would join to the person outright
+ * (see identity.ts and WorkingSet.apply). One identifier per
+ * - record of the person: `link:<system>/<object>/<externalId>` (the crosswalk);
+ * - deterministic key (`Identity.keys`) of the golden record and of each record's view:
+ *   `email:<mailbox under the provider rules>`, `phone:<E.164> <surname> <initial>`;
+ * - address as written, trimmed and lower-cased: `email:<address>`. Tombstones had only this
+ *   email form before the provider rules; hashing it for every record keeps those blocking.
+ *   It shares the `email:` prefix with the key on purpose: a mailbox's canonical form is
+ *   itself canonical, so either form of one mailbox names the same person, and outside the
+ *   provider domains the two are the same identifier.
+ */
+function identifiersOf(identity: Identity, values: CanonicalValues): string[] {
+  const ids = identity.keys(values).map((key) => `${key.kind}:${key.value}`);
+  const address = emailAddress(values.email);
+  if (address) ids.push(`email:${address}`);
+  return ids;
+}
 
 /**
  * Right to be forgotten: tombstones of salted hashes first (so no webhook, run or backfill
@@ -75,9 +99,11 @@ export async function startErasure(
       };
     }),
   );
+  const views = [contact.golden, ...contact.links.map((link) => link.observed)];
+  const keys = new Set(views.flatMap((view) => identifiersOf(deps.identity, attributesOf(view))));
   const hashes = [
     ...targets.map((t) => t.externalIdHash),
-    ...(await Promise.all(emailKeys(contact).map((email) => hash(salt, emailId(email))))),
+    ...(await Promise.all([...keys].map((id) => hash(salt, id)))),
   ];
   const row = {
     id: deps.newId(),
@@ -137,7 +163,11 @@ export async function continueErasure(
   return (await deps.store.erasures.get(id))!;
 }
 
-/** Drops records of erased people: by their link, or by any email they carry. */
+/**
+ * Drops records of erased people: a record whose link, email (under the provider rules or as
+ * written) or phone key is tombstoned. Every webhook, run, backfill and import batch passes
+ * here first (`syncRecords`).
+ */
 export async function withoutErased(
   deps: PipelineDeps,
   records: SourceRecord[],
@@ -147,11 +177,11 @@ export async function withoutErased(
   const keyed = await Promise.all(
     records.map(async (record) => {
       const mapping = deps.mappings.get(record.system, record.object);
-      const email = mapping ? normalizeEmail(mapIn(mapping, record.fields).email) : null;
-      const hashes = [
-        await hash(salt, linkId(record)),
-        ...(email ? [await hash(salt, emailId(email))] : []),
-      ];
+      const ids = new Set([
+        linkId(record),
+        ...(mapping ? identifiersOf(deps.identity, mapIn(mapping, record.fields)) : []),
+      ]);
+      const hashes = await Promise.all([...ids].map((id) => hash(salt, id)));
       return { record, hashes };
     }),
   );

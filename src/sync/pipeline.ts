@@ -1,5 +1,5 @@
 import type { Connector, SourceRecord, SystemName, WriteOp } from "../../connectors/contract.ts";
-import { type Contact, linkKey, normalizeEmail } from "../core/contact.ts";
+import { type Contact, emailAddress, linkKey } from "../core/contact.ts";
 import type { Identity } from "../core/identity.ts";
 import { mapIn } from "../core/mapping.ts";
 import type { MappingSet } from "../core/mapping-set.ts";
@@ -89,7 +89,7 @@ async function publish(
   if (writes.length > 0) {
     // Read the targets just before writing: a concurrent edit there must win if newer,
     // and an existing record with the same email must be linked, not duplicated.
-    const fresh = await refreshTargets(deps, ws, writes);
+    const fresh = await withoutErased(deps, await refreshTargets(deps, ws, writes));
     // Nothing read back (people new to every target) leaves the plan as it is.
     if (fresh.length > 0) {
       ws.include(
@@ -171,7 +171,7 @@ async function refreshTargets(
     for (const w of list) {
       if (w.externalId)
         idsByObject.set(w.object, [...(idsByObject.get(w.object) ?? []), w.externalId]);
-      const email = normalizeEmail(ws.contacts.get(w.contactId)?.golden.email?.value);
+      const email = emailAddress(ws.contacts.get(w.contactId)?.golden.email?.value);
       if (!w.externalId && email) emails.add(email);
     }
     const found = await Promise.all([
