@@ -32,10 +32,15 @@ describe("/metrics (Prometheus text) shows latency and load from both threads", 
 
   it("after a webhook-driven sync: ack times, notice age, API calls per system, lanes and event-loop lag", async () => {
     await personInBoth(t, "metrics.person@example.com");
-    // The engine's thread sends its figures every second.
+    // The engine's thread sends its figures every second: wait for one sent after the
+    // notice was done (its age is observed once the pushes it caused have returned).
     const text = await waitFor(async () => {
       const { text } = await scrape(t.config.adminToken);
-      return (sample(text, "tsunagu_api_calls_total", ['system="salesforce"']) ?? 0) > 0 && text;
+      const done =
+        (sample(text, "tsunagu_notice_age_seconds_count", ['system="hubspot"']) ?? 0) > 0;
+      return (
+        (sample(text, "tsunagu_api_calls_total", ['system="salesforce"']) ?? 0) > 0 && done && text
+      );
     });
     expect(text).toContain("# TYPE tsunagu_webhook_ack_seconds histogram");
     expect(sample(text, "tsunagu_webhook_ack_seconds_count", ['system="hubspot"'])).toBeGreaterThan(
