@@ -15,6 +15,10 @@
  *
  * Printed per leg: total time, rows (or contacts) per second, RSS and V8 heap when the job
  * passed each tenth of its rows, and the peak RSS sampled during the leg (every 100 ms).
+ * Caveat for the 1M backfill: the HubSpot simulator answers each search by scanning and
+ * sorting every contact modified since the cursor (about 0.7 s a page at the start with a
+ * million contacts, 0.07 s with 100k), and the backfill's searches are sequential, so at
+ * 1M the simulator's search, not the hub, sets much of the pace early in the read.
  * BENCH_SCALE_BUDGET_S (default: none) stops a leg after that many seconds (the job is
  * cancelled after its page in flight) and reports the tenths reached, for the 1M legs on
  * a small machine; BENCH_SCALE_LEGS=import or =backfill runs one kind of leg only.
