@@ -221,13 +221,16 @@ export function createMatcher(options: MatcherOptions = {}) {
   async function resolveTouched(
     deps: MatcherDeps,
     ws: WorkingSet,
-    options: { dryRun?: boolean } = {},
+    options: { dryRun?: boolean; urgent?: boolean } = {},
   ): Promise<BatchCounts> {
     const counts: BatchCounts = {};
-    const model = await scorer(
-      deps,
-      [...ws.touched].map((id) => ws.contacts.get(id)!),
-    );
+    const model =
+      options.urgent && fitted
+        ? fitted.scorer
+        : await scorer(
+            deps,
+            [...ws.touched].map((id) => ws.contacts.get(id)!),
+          );
     const prepared = preparedRecords(deps);
     const { thresholds } = deps.identity.config;
     const blockingKeys = new Map<string, MatchKey[]>();

@@ -65,7 +65,7 @@ export function createEngine(deps: EngineDeps) {
   const fast = <T>(task: () => Promise<T>) => lanes.run("fast", task);
   const bulk = <T>(task: () => Promise<T>) => lanes.run("bulk", task);
   const syncBatch = (lane: Lane, records: SourceRecord[], options: BatchOptions = {}) =>
-    lanes.run(lane, () => syncRecords(deps, records, options));
+    lanes.run(lane, () => syncRecords(deps, records, { ...options, urgent: lane === "fast" }));
   const unlink = (refs: Pick<SourceRecord, "system" | "object" | "externalId">[]) =>
     fast(() => unlinkRecords(deps, refs));
   /** Erasures share the lanes: no batch can save the person again while they are erased. */

@@ -34,6 +34,11 @@ export type BatchCounts = Record<string, number>;
 export interface BatchOptions {
   /** Plan and count, store and write nothing. */
   dryRun?: boolean;
+  /**
+   * A notice's batch: matched on the model in use, never waiting for a refit (the next job
+   * page or notice-free batch makes it), so a webhook's change is not held by one.
+   */
+  urgent?: boolean;
   /** Resolve and save now, queue the people for writing (the push queue): a run reads every system before it writes. */
   defer?: boolean;
 }

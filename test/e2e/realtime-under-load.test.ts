@@ -8,9 +8,11 @@ const ROWS = 20_000;
 /** HubSpot counts a delivery as failed after 5 s and retries it; 2 s keeps well inside. */
 const ACK_BOUND_MS = 2_000;
 /**
- * A new contact must reach the other systems within 5 s (2 s is the aim: measured 1.8-2.1 s
+ * A new contact must reach the other systems within 5 s (2 s is the aim: measured 1.8-2.4 s
  * here). It waits only for the job page in progress: its fetch and its writes run in the
- * fast lane, and refits past 2,000 people run in their own thread.
+ * fast lane, its batch does not wait for a refit, and refits past 2,000 people run in their
+ * own thread. The test runs after the rest of the suite (vitest.config.ts): with another
+ * test file's hub on the same 2 cores a page takes seconds and arrival took 5.5-7.8 s.
  */
 const ARRIVAL_BOUND_MS = 5_000;
 
