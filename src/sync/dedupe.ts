@@ -225,7 +225,8 @@ export function createMatcher(options: MatcherOptions = {}) {
   ): Promise<BatchCounts> {
     const counts: BatchCounts = {};
     const model =
-      options.urgent && fitted
+      // Growth can wait for the next job page; an operator's refit request cannot.
+      options.urgent && fitted && !refitAsked
         ? fitted.scorer
         : await scorer(
             deps,
