@@ -16,6 +16,20 @@ const key = (l: Pick<DeadLetterRow, "contactId" | "system" | "object">) =>
   `${l.contactId}\u0000${l.system}\u0000${l.object}`;
 
 export function deadLetterQueries(db: Db) {
+  /** Sets these fields on those of the letters that are still open, in one batch. */
+  const updateOpen = (ids: string[], set: Partial<DeadLetterRow>) =>
+    atomically(
+      db,
+      chunks(ids).map((part) =>
+        statement(
+          db,
+          db
+            .update(deadLetters)
+            .set(set)
+            .where(and(inArray(deadLetters.id, part), eq(deadLetters.status, "open"))),
+        ),
+      ),
+    );
   const getMany = async (ids: string[]): Promise<DeadLetterRow[]> =>
     (
       await Promise.all(
@@ -127,18 +141,7 @@ export function deadLetterQueries(db: Db) {
     },
     /** Pushes the next try of letters being retried to `until`, so another pass skips them. */
     async lease(ids: string[], until: number): Promise<void> {
-      await atomically(
-        db,
-        chunks(ids).map((part) =>
-          statement(
-            db,
-            db
-              .update(deadLetters)
-              .set({ nextAttemptAt: until })
-              .where(and(inArray(deadLetters.id, part), eq(deadLetters.status, "open"))),
-          ),
-        ),
-      );
+      await updateOpen(ids, { nextAttemptAt: until });
     },
     /** A retry that could not run (reading the people failed): one more failed attempt each. */
     async failedAgain(
@@ -167,18 +170,7 @@ export function deadLetterQueries(db: Db) {
     },
     /** Letters an automatic retry delivered (or found nothing left to write for). */
     async markRetried(ids: string[], now: number): Promise<void> {
-      await atomically(
-        db,
-        chunks(ids).map((part) =>
-          statement(
-            db,
-            db
-              .update(deadLetters)
-              .set({ status: "retried", nextAttemptAt: null, updatedAt: now })
-              .where(and(inArray(deadLetters.id, part), eq(deadLetters.status, "open"))),
-          ),
-        ),
-      );
+      await updateOpen(ids, { status: "retried", nextAttemptAt: null, updatedAt: now });
     },
     async markReplayed(id: string, now: number): Promise<void> {
       await db
