@@ -14,9 +14,17 @@ type LinkRef = Pick<Link, "system" | "object" | "externalId">;
  * instead of a query built per row (building dominated backfill time).
  */
 const SAVE_SQL = {
-  contact: `insert into contacts (id, golden, created_at, updated_at, score) values (?, ?, ?, ?, ?)
+  contact: `insert into contacts (id, golden, created_at, updated_at, score, version, held_until) values (?, ?, ?, ?, ?, ?, ?)
     on conflict (id) do update set golden = excluded.golden, updated_at = excluded.updated_at,
-    score = excluded.score`,
+    score = excluded.score, version = excluded.version, held_until = excluded.held_until`,
+  /**
+   * The version (and hold) of a person whose row is as last saved, when their links or keys
+   * are saved. An insert only if they were deleted since, which the trigger refuses (version > 1).
+   */
+  bump: `insert into contacts (id, golden, created_at, updated_at, version, held_until) values (?, '{}', 0, 0, ?, ?)
+    on conflict (id) do update set version = excluded.version, held_until = excluded.held_until`,
+  /** Checks a person about to be deleted (a merge's loser) is as read; no-op if gone already. */
+  touch: "update contacts set version = ? where id = ?",
   dropLinks: "delete from links where contact_id = ?",
   link: `insert into links (system, object, external_id, contact_id, observed, consent, last_synced_at) values (?, ?, ?, ?, ?, ?, ?)
     on conflict (system, object, external_id) do update set contact_id = excluded.contact_id,
@@ -44,6 +52,8 @@ interface ContactRowText {
   created_at: number;
   updated_at: number;
   score: string | null;
+  version: number;
+  held_until: number | null;
 }
 interface LinkRowText {
   system: string;
@@ -58,9 +68,57 @@ interface LinkRowText {
 /** Ids whose last save is remembered (a batch saves its people twice within a few hundred). */
 const RECENT_SAVES = 20_000;
 
+/**
+ * How long a batch that saved a person may take to write them to other systems and save them
+ * again, before another batch may go ahead regardless (its isolate died mid-batch).
+ */
+export const HOLD_MS = 120_000;
+
+const STALE = "tsunagu: stale person";
+
+/**
+ * A save refused because the person is not as this batch read them: saved by someone else
+ * since (another isolate or process), deleted since, a record of theirs linked to another
+ * person meanwhile, or held by a batch still writing them out. Nothing of the save was
+ * written: re-run the batch from fresh state (the engine does, see src/sync/engine.ts).
+ */
+export class StalePersonError extends Error {
+  constructor(
+    message: string,
+    /** Until when the person is held by the other batch, if that is the reason. */
+    readonly heldUntil?: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "StalePersonError";
+  }
+}
+
+/** A person as read or last saved: the version the next save must follow, and their hold. */
+interface Read {
+  version: number;
+  heldUntil: number | null;
+}
+
+/**
+ * Who saves: the store itself, or one batch (`writer()`). A batch remembers what it read of
+ * each id, the first reading winning: a contact it builds from one read (a merge's result)
+ * carries no version of its own and is checked against that. With holds (Workers), each
+ * person it saves is held until the batch releases them: another batch that reads them
+ * meanwhile is refused at its save, so no two batches write one person out to other
+ * systems at once (both would create their record there).
+ */
+interface Writer {
+  readonly byId: Map<string, Read>;
+  readonly batch: boolean;
+  /** Whom this batch holds (null: it takes no holds), and the `held_until` values it wrote. */
+  readonly held: Set<string> | null;
+  readonly holdValues: Set<number>;
+}
+
 const placeholders = (n: number) => Array.from({ length: n }, () => "?").join(", ");
 
-export function contactQueries(db: Db, identity: Identity) {
+export function contactQueries(db: Db, identity: Identity, options: { holds?: boolean } = {}) {
   const prepared = Object.fromEntries(
     Object.entries(SAVE_SQL).map(([name, text]) => [name, db.$client.prepare(text)]),
   ) as Record<keyof typeof SAVE_SQL, D1LikeStatement>;
@@ -86,11 +144,96 @@ export function contactQueries(db: Db, identity: Identity) {
     return before && lastSave.get(contact.id) === before.seq ? before : undefined;
   };
 
-  /** The statements that save these contacts, and what to remember once they are committed. */
-  function saving(list: Contact[]): { statements: D1LikeStatement[]; commit(): void } {
+  /** The version and hold each contact object was read or saved with. */
+  const reads = new WeakMap<Contact, Read>();
+  const newWriter = (batch: boolean, holds: boolean): Writer => ({
+    byId: new Map(),
+    batch,
+    held: holds ? new Set() : null,
+    holdValues: new Set(),
+  });
+  /** Holds this process's batches took and released: what was read of them holds nobody. */
+  const released = new Set<number>();
+  /** The store's own writer, outside batches: its memory by id is the latest read, capped. */
+  const own = newWriter(false, false);
+  /**
+   * What this process last saved of each recently saved id. A contact object read before
+   * that save (of another object of the id) follows it: this process's own writes succeed
+   * each other as they always did; only another process's save makes an object stale.
+   */
+  const savedById = newWriter(false, false);
+  const note = (writer: Writer, id: string, read: Read, saved: boolean) => {
+    if (writer.batch) {
+      if (saved || !writer.byId.has(id)) writer.byId.set(id, read);
+      return;
+    }
+    writer.byId.delete(id);
+    writer.byId.set(id, read);
+    if (writer.byId.size > RECENT_SAVES) writer.byId.delete(writer.byId.keys().next().value!);
+  };
+  const forget = (writer: Writer, contact: Contact) => {
+    reads.delete(contact);
+    for (const w of [writer, own, savedById]) w.byId.delete(contact.id);
+  };
+  const readOf = (contact: Contact, writer: Writer): Read | undefined => {
+    const read = reads.get(contact) ?? writer.byId.get(contact.id) ?? own.byId.get(contact.id);
+    const saved = savedById.byId.get(contact.id);
+    return saved && (!read || saved.version > read.version) ? saved : read;
+  };
+  /** Refuses to save someone another batch holds (read while it was writing them out). */
+  const notHeld = (contact: Contact, read: Read | undefined, writer: Writer, now: number) => {
+    const until = read?.heldUntil;
+    if (until && until > now && !writer.held?.has(contact.id) && !released.has(until))
+      throw new StalePersonError(
+        `${STALE}: held by another batch until ${new Date(until).toISOString()}`,
+        until,
+      );
+  };
+
+  /**
+   * Records that several people of one save hold (a write there answered with a record that
+   * another person of the batch has, e.g. an upsert by email), with those people in order:
+   * the last of them keeps the record, as when each save simply took it.
+   */
+  function sharedLinks(list: Contact[]): Map<string, Contact[]> | undefined {
+    if (list.length < 2) return undefined;
+    const holder = new Map<string, Contact[]>();
+    let shared: Map<string, Contact[]> | undefined;
+    for (const contact of list)
+      for (const link of contact.links) {
+        const key = linkKey(link);
+        const holders = holder.get(key);
+        if (!holders) holder.set(key, [contact]);
+        else if (holders.at(-1) !== contact) {
+          holders.push(contact);
+          shared ??= new Map();
+          shared.set(key, holders);
+        }
+      }
+    return shared;
+  }
+
+  /**
+   * The statements that save these contacts, and what to remember once they are committed.
+   * Each person saved is written at the version read plus one (new people, and `fresh` ones,
+   * at 1), which the contacts triggers refuse unless the row is still at the version read.
+   */
+  function saving(
+    list: Contact[],
+    writer: Writer,
+    fresh?: Contact,
+  ): { statements: D1LikeStatement[]; commit(): void } {
     const statements: D1LikeStatement[] = [];
-    const after: [Contact, Persisted][] = [];
+    const after: [Contact, Persisted, Read | undefined][] = [];
+    const clock = Date.now();
+    const hold = writer.held ? clock + HOLD_MS : null;
+    const shared = sharedLinks(list);
     for (const contact of list) {
+      const read = contact === fresh ? undefined : readOf(contact, writer);
+      notHeld(contact, read, writer, clock);
+      const version = (read?.version ?? 0) + 1;
+      /** This person's statements. */
+      const mine: D1LikeStatement[] = [];
       const before = stillLast(contact);
       const values = [
         contact.id,
@@ -105,8 +248,8 @@ export function contactQueries(db: Db, identity: Identity) {
         links: new Map(),
         keys: new Set(),
       };
-      if (before?.row !== now.row) statements.push(prepared.contact.bind(...values));
-      if (!before) statements.push(prepared.dropLinks.bind(contact.id));
+      if (before?.row !== now.row) mine.push(prepared.contact.bind(...values, version, hold));
+      if (!before) mine.push(prepared.dropLinks.bind(contact.id));
       for (const link of contact.links) {
         const values = [
           link.system,
@@ -121,32 +264,54 @@ export function contactQueries(db: Db, identity: Identity) {
         const row = JSON.stringify(values);
         const { system, object, externalId } = link;
         now.links.set(key, { ref: { system, object, externalId }, row });
-        if (before?.links.get(key)?.row !== row) statements.push(prepared.link.bind(...values));
+        const holders = shared?.get(key);
+        if (holders && holders.at(-1) !== contact) continue;
+        if (before?.links.get(key)?.row === row) continue;
+        // A record is moved by insert (its other row goes first), never by update: the trigger
+        // refuses that, for it is how a batch would take a record another process gave someone.
+        for (const other of holders ?? [])
+          if (other !== contact)
+            mine.push(prepared.dropLink.bind(system, object, externalId, other.id));
+        mine.push(prepared.link.bind(...values));
       }
       for (const [key, { ref }] of before?.links ?? []) {
         if (now.links.has(key)) continue;
-        statements.push(prepared.dropLink.bind(ref.system, ref.object, ref.externalId, contact.id));
+        mine.push(prepared.dropLink.bind(ref.system, ref.object, ref.externalId, contact.id));
       }
-      if (!before) statements.push(prepared.dropKeys.bind(contact.id));
+      if (!before) mine.push(prepared.dropKeys.bind(contact.id));
       for (const key of identity.contactKeys(contact)) {
         const text = `${key.kind}\u0000${key.value}`;
         now.keys.add(text);
-        if (!before?.keys.has(text))
-          statements.push(prepared.key.bind(key.kind, key.value, contact.id));
+        if (!before?.keys.has(text)) mine.push(prepared.key.bind(key.kind, key.value, contact.id));
       }
       for (const text of before?.keys ?? []) {
         if (now.keys.has(text)) continue;
         const [kind, value] = text.split("\u0000");
-        statements.push(prepared.dropKey.bind(kind, value, contact.id));
+        mine.push(prepared.dropKey.bind(kind, value, contact.id));
       }
-      after.push([contact, now]);
+      // Whatever is saved of a person checks and moves their version; a batch with holds
+      // holds everyone it saves from its first save on, changed or not.
+      const unheld = writer.held !== null && !writer.held.has(contact.id);
+      if (before?.row === now.row && (mine.length > 0 || unheld))
+        mine.unshift(prepared.bump.bind(contact.id, version, hold));
+      statements.push(...mine);
+      after.push([contact, now, mine.length > 0 ? { version, heldUntil: hold } : undefined]);
     }
     return {
       statements,
       commit: () => {
-        for (const [contact, state] of after) {
+        for (const [contact, state, saved] of after) {
           persisted.set(contact, state);
           remember(contact.id, state.seq);
+          if (!saved) continue;
+          reads.set(contact, saved);
+          note(writer, contact.id, saved, true);
+          if (writer !== own) note(own, contact.id, saved, true);
+          note(savedById, contact.id, saved, true);
+          if (writer.held && hold !== null) {
+            writer.held.add(contact.id);
+            writer.holdValues.add(hold);
+          }
         }
       },
     };
@@ -158,15 +323,47 @@ export function contactQueries(db: Db, identity: Identity) {
     saved: ReturnType<typeof saving>,
     at = statements.length,
   ) {
-    await atomically(db, [
-      ...statements.slice(0, at),
-      ...saved.statements,
-      ...statements.slice(at),
-    ]);
+    try {
+      await atomically(db, [
+        ...statements.slice(0, at),
+        ...saved.statements,
+        ...statements.slice(at),
+      ]);
+    } catch (error) {
+      // A trigger of drizzle/0007_person_version.sql refused the batch (D1 and SQLite alike).
+      if (error instanceof Error && error.message.includes(STALE))
+        throw new StalePersonError(error.message, undefined, { cause: error });
+      throw error;
+    }
     saved.commit();
   }
 
-  async function load(ids: string[]): Promise<Contact[]> {
+  /**
+   * Lets go of the people this batch holds, if they are still its own: held until one of the
+   * times it wrote (it made them all, so another batch's hold is never in between).
+   */
+  async function release(writer: Writer): Promise<void> {
+    if (!writer.held || writer.held.size === 0) return;
+    const values = [...writer.holdValues];
+    const ids = [...writer.held];
+    writer.held.clear();
+    writer.holdValues.clear();
+    await atomically(
+      db,
+      chunks(ids).map((part) =>
+        db.$client
+          .prepare(
+            `update contacts set held_until = null where held_until between ? and ? and id in (${placeholders(part.length)})`,
+          )
+          .bind(Math.min(...values), Math.max(...values), ...part),
+      ),
+    );
+    const now = Date.now();
+    for (const until of released) if (until <= now) released.delete(until);
+    for (const until of values) released.add(until);
+  }
+
+  async function load(ids: string[], writer: Writer): Promise<Contact[]> {
     if (ids.length === 0) return [];
     const parts = chunks(ids);
     // One batch, so the people and their links are read as of the same moment.
@@ -174,7 +371,7 @@ export function contactQueries(db: Db, identity: Identity) {
       ...parts.map((part) =>
         db.$client
           .prepare(
-            `select id, golden, created_at, updated_at, score from contacts where id in (${placeholders(part.length)})`,
+            `select id, golden, created_at, updated_at, score, version, held_until from contacts where id in (${placeholders(part.length)})`,
           )
           .bind(...part),
       ),
@@ -201,14 +398,21 @@ export function contactQueries(db: Db, identity: Identity) {
       });
       byContact.set(row.contact_id, list);
     }
-    return rows.map((row) => ({
-      id: row.id,
-      golden: JSON.parse(row.golden),
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      score: row.score === null ? null : JSON.parse(row.score),
-      links: byContact.get(row.id) ?? [],
-    }));
+    return rows.map((row) => {
+      const contact: Contact = {
+        id: row.id,
+        golden: JSON.parse(row.golden),
+        createdAt: row.created_at,
+        updatedAt: row.updated_at,
+        score: row.score === null ? null : JSON.parse(row.score),
+        links: byContact.get(row.id) ?? [],
+      };
+      const read = { version: row.version, heldUntil: row.held_until };
+      reads.set(contact, read);
+      note(writer, row.id, read, false);
+      if (writer !== own) note(own, row.id, read, false);
+      return contact;
+    });
   }
 
   const holdersOf = (keys: MatchKey[]) => {
@@ -247,22 +451,23 @@ export function contactQueries(db: Db, identity: Identity) {
     });
   };
 
-  async function loadFor(refs: LinkRef[], keys: MatchKey[]): Promise<Contact[]> {
+  async function loadFor(refs: LinkRef[], keys: MatchKey[], writer: Writer): Promise<Contact[]> {
     const rows = await together(db, [...holdersOf(keys), ...linkedTo(refs)]);
-    return load([...new Set(rows.flat().map((row) => row.contactId))]);
+    return load([...new Set(rows.flat().map((row) => row.contactId))], writer);
   }
 
-  return {
+  /** The contacts queries as one writer: the store's own, or one batch's (`writer()`). */
+  const queries = (writer: Writer) => ({
     /** Contacts reachable from these records (crosswalk) or these identity keys, with all their links. */
-    loadFor,
+    loadFor: (refs: LinkRef[], keys: MatchKey[]) => loadFor(refs, keys, writer),
 
     async get(id: string): Promise<Contact | undefined> {
-      return (await load([id]))[0];
+      return (await load([id], writer))[0];
     },
 
     async byEmail(email: string): Promise<Contact[]> {
       const key = identity.emailKey(email);
-      return key ? loadFor([], [{ kind: "email", value: key }]) : [];
+      return key ? loadFor([], [{ kind: "email", value: key }], writer) : [];
     },
 
     /**
@@ -283,7 +488,7 @@ export function contactQueries(db: Db, identity: Identity) {
       return byKey;
     },
 
-    load,
+    load: (ids: string[]) => load(ids, writer),
 
     async list(limit: number, after?: string): Promise<Contact[]> {
       const rows = await db
@@ -292,7 +497,10 @@ export function contactQueries(db: Db, identity: Identity) {
         .where(after ? gt(contacts.id, after) : undefined)
         .orderBy(asc(contacts.id))
         .limit(limit);
-      return load(rows.map((r) => r.id));
+      return load(
+        rows.map((r) => r.id),
+        writer,
+      );
     },
 
     async count(): Promise<number> {
@@ -340,19 +548,23 @@ export function contactQueries(db: Db, identity: Identity) {
     /**
      * In one batch: the history row that can undo it all (listing the loser's consent and
      * engagement rows as they are inside the batch), those rows moved to the winner, the
-     * loser deleted and the winner saved with the loser's links.
+     * loser deleted and the winner saved with the loser's links. A loser saved by someone
+     * else since it was read refuses the batch, as the winner does.
      */
     async mergeInto(
       winner: Contact,
       loser: Contact,
       history: Omit<MergeRow, "moved" | "undoneAt">,
     ): Promise<void> {
+      const read = readOf(loser, writer);
+      notHeld(loser, read, writer, Date.now());
       const moved = sql`json_object(
         'consent', json((select json_group_array(${consentEvents.id}) from ${consentEvents} where ${consentEvents.contactId} = ${loser.id})),
         'engagement', json((select json_group_array(${engagementEvents.key}) from ${engagementEvents} where ${engagementEvents.contactId} = ${loser.id}))
       )`;
       await write(
         [
+          ...(read ? [prepared.touch.bind(read.version + 1, loser.id)] : []),
           statement(db, db.insert(merges).values({ ...history, moved })),
           statement(
             db,
@@ -370,13 +582,15 @@ export function contactQueries(db: Db, identity: Identity) {
           ),
           statement(db, db.delete(contacts).where(eq(contacts.id, loser.id))),
         ],
-        saving([winner]),
+        saving([winner], writer),
       );
       persisted.delete(loser);
       lastSave.delete(loser.id);
+      forget(writer, loser);
+      writer.held?.delete(loser.id);
     },
 
-    /** Undoes a merge in one batch: both people saved, moved rows moved back. */
+    /** Undoes a merge in one batch: both people saved (the loser anew), moved rows moved back. */
     async unmerge(row: MergeRow, winner: Contact, loser: Contact, now: number): Promise<void> {
       await write(
         [
@@ -400,7 +614,7 @@ export function contactQueries(db: Db, identity: Identity) {
           ),
           statement(db, db.update(merges).set({ undoneAt: now }).where(eq(merges.id, row.id))),
         ],
-        saving([winner, loser]),
+        saving([winner, loser], writer, loser),
         0,
       );
     },
@@ -418,9 +632,24 @@ export function contactQueries(db: Db, identity: Identity) {
         .orderBy(desc(merges.createdAt));
     },
 
-    /** Saves contacts with their links and match keys in one batch. */
+    /**
+     * Saves contacts with their links and match keys in one batch; throws StalePersonError,
+     * having written nothing, if any of them is not as read (see `saving`).
+     */
     async save(list: Contact[]): Promise<void> {
-      if (list.length > 0) await write([], saving(list));
+      if (list.length > 0) await write([], saving(list, writer));
     },
-  };
+
+    /**
+     * The same queries as one batch, the one writer of the people it saves until `release`:
+     * what it reads is what its saves are checked against, and (with holds) the people it
+     * saved are held from other batches meanwhile.
+     */
+    writer: () => queries(newWriter(true, options.holds === true)),
+
+    /** Ends a batch's writer: the people it holds are free again. */
+    release: () => release(writer),
+  });
+
+  return queries(own);
 }

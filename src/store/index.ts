@@ -13,10 +13,13 @@ export { type D1Like, type Db, storeDb } from "./db.ts";
 
 import type { Db } from "./db.ts";
 
-/** Every query the hub makes, grouped by table. */
-export function createStore(db: Db, identity: Identity) {
+/**
+ * Every query the hub makes, grouped by table. `holds`: batches hold the people they save
+ * until they end (store/contacts.ts), for stores that several processes write at once (Workers).
+ */
+export function createStore(db: Db, identity: Identity, options: { holds?: boolean } = {}) {
   return {
-    contacts: contactQueries(db, identity),
+    contacts: contactQueries(db, identity, options),
     duplicates: duplicateQueries(db),
     pushQueue: pushQueueQueries(db),
     inbox: inboxQueries(db),

@@ -18,6 +18,16 @@ export const contacts = sqliteTable("contacts", {
   updatedAt: integer("updated_at").notNull(),
   /** The lead score as last computed, and the part of it last written to other systems. */
   score: text("score", { mode: "json" }).$type<StoredScore>(),
+  /**
+   * Saves so far: a save writes the version it read plus one, and a trigger refuses any other
+   * (see drizzle/0007_person_version.sql), so a person saved by someone else since is not overwritten.
+   */
+  version: integer("version").notNull().default(1),
+  /**
+   * Until when (epoch ms) a batch that saved this person may still be writing them to other
+   * systems; another batch that read them meanwhile waits (src/store/contacts.ts, "one writer").
+   */
+  heldUntil: integer("held_until"),
 });
 
 /** The crosswalk: a record in a system belongs to one contact, with what the hub last saw there. */

@@ -3,6 +3,7 @@ import type { EngagementConfig } from "../core/engagement-config.ts";
 import type { Logger } from "../logger.ts";
 import { describeError } from "../logger.ts";
 import type { Metrics } from "../metrics/registry.ts";
+import { StalePersonError } from "../store/contacts.ts";
 import type { FittedOn } from "./dedupe.ts";
 import { syncEngagement } from "./engagement-sync.ts";
 import { continueErasure, startErasure } from "./erasure.ts";
@@ -47,6 +48,14 @@ export interface EngineDeps extends PipelineDeps {
 }
 
 /**
+ * Runs of a batch that lost the race for a person to another process (Workers: another
+ * isolate) before its error is left to the caller (a queue message is then retried later).
+ */
+const RACE_ATTEMPTS = 10;
+/** Pause before the next run of a batch that lost a race: 50 ms doubling, at most 3 s, jittered. */
+const racePause = (attempt: number) => Math.min(3000, 25 * 2 ** attempt) * (0.5 + Math.random());
+
+/**
  * The sync engine: every batch, whether from the inbox, a run or a backfill, goes through
  * one lane scheduler so two batches never merge the same person at once. Webhook notices
  * and operator actions take the fast lane, job pages the bulk lane: a notice waits for at
@@ -62,28 +71,72 @@ export function createEngine(deps: EngineDeps) {
       for (const lane of ["fast", "bulk"] as const) depthGauge?.set({ lane }, depth[lane]);
     },
   });
-  const fast = <T>(task: () => Promise<T>) => lanes.run("fast", task);
-  const bulk = <T>(task: () => Promise<T>) => lanes.run("bulk", task);
+  const races = deps.metrics?.counter(
+    "tsunagu_person_races_total",
+    "Batches re-run from fresh state because another process saved or held one of their people first",
+  );
+  /**
+   * Runs a task in a lane as the one writer of the people it saves (store/contacts.ts): its
+   * saves are checked against what it read, and with holds (Workers) the people it saved are
+   * held from other isolates until it ends. A `rerun` task that lost the race for a person
+   * (StalePersonError: nothing of that save was written) runs again from fresh state after
+   * a pause, out of the lane, up to RACE_ATTEMPTS times; re-reading and re-applying its
+   * records is what makes that safe, so only batches are re-run, never operator actions.
+   */
+  async function asWriter<T>(
+    lane: Lane,
+    task: (deps: EngineDeps) => Promise<T>,
+    rerun = false,
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await lanes.run(lane, async () => {
+          const contacts = deps.store.contacts.writer();
+          try {
+            return await task({ ...deps, store: { ...deps.store, contacts } });
+          } finally {
+            await contacts.release().catch((error: unknown) => {
+              // Unreleased people are free again when their hold runs out (HOLD_MS).
+              deps.logger.warn("releasing held people failed", { error: describeError(error) });
+            });
+          }
+        });
+      } catch (error) {
+        if (!rerun || !(error instanceof StalePersonError) || attempt >= RACE_ATTEMPTS) throw error;
+        races?.inc({ lane });
+        deps.logger.info("batch lost the race for a person; running it again", {
+          lane,
+          attempt,
+          reason: error.message,
+        });
+        await new Promise((resolve) => setTimeout(resolve, racePause(attempt)));
+      }
+    }
+  }
+  const fast = <T>(task: (deps: EngineDeps) => Promise<T>) => asWriter("fast", task);
+  const bulk = <T>(task: (deps: EngineDeps) => Promise<T>) => asWriter("bulk", task);
   const syncBatch = (lane: Lane, records: SourceRecord[], options: BatchOptions = {}) =>
-    lanes.run(lane, () => syncRecords(deps, records, { ...options, urgent: lane === "fast" }));
+    asWriter(lane, (d) => syncRecords(d, records, { ...options, urgent: lane === "fast" }), true);
+  const publish = (ids: string[], rfm?: Parameters<typeof publishPeople>[2]) =>
+    asWriter("bulk", (d) => publishPeople(d, ids, rfm), true);
   const unlink = (refs: Pick<SourceRecord, "system" | "object" | "externalId">[]) =>
-    fast(() => unlinkRecords(deps, refs));
+    asWriter("fast", (d) => unlinkRecords(d, refs), true);
   /** Erasures share the lanes: no batch can save the person again while they are erased. */
   const erase = (contactId: string, requestedBy: string) =>
-    fast(async () => {
-      const contact = await deps.store.contacts.get(contactId);
-      return contact ? startErasure(deps, contact, requestedBy) : undefined;
+    fast(async (d) => {
+      const contact = await d.store.contacts.get(contactId);
+      return contact ? startErasure(d, contact, requestedBy) : undefined;
     });
   const eraseByLink = (
     ref: Pick<SourceRecord, "system" | "object" | "externalId">,
     requestedBy: string,
   ) =>
-    fast(async () => {
-      const [contact] = await deps.store.contacts.loadFor([ref], []);
-      return contact ? startErasure(deps, contact, requestedBy) : undefined;
+    fast(async (d) => {
+      const [contact] = await d.store.contacts.loadFor([ref], []);
+      return contact ? startErasure(d, contact, requestedBy) : undefined;
     });
   const followMerge: Parameters<typeof drainInbox>[0]["followMerge"] = (primary, merged) =>
-    fast(() => followSourceMerge(deps, primary, merged));
+    fast((d) => followSourceMerge(d, primary, merged));
   const drainDeps = {
     ...deps,
     syncBatch: (records: SourceRecord[]) => syncBatch("fast", records),
@@ -96,7 +149,7 @@ export function createEngine(deps: EngineDeps) {
     ...deps,
     dispatch: deps.dispatch?.job,
     syncBatch: (records, o) => syncBatch("bulk", records, o),
-    publishPeople: (ids, rfm) => bulk(() => publishPeople(deps, ids, rfm)),
+    publishPeople: (ids, rfm) => publish(ids, rfm),
     rfmOfBuyers: () => rfmOfBuyers(deps.store, deps.now()),
     scanDuplicates: () =>
       scanForDuplicates(deps, {
@@ -104,7 +157,7 @@ export function createEngine(deps: EngineDeps) {
         ...(deps.pairsElsewhere ? { pairsElsewhere: deps.pairsElsewhere } : {}),
       }),
     accept: (notices) => accept(notices),
-    syncEngagement: (events, o) => bulk(() => syncEngagement(deps, events, o)),
+    syncEngagement: (events, o) => bulk((d) => syncEngagement(d, events, o)),
   });
 
   /**
@@ -152,7 +205,7 @@ export function createEngine(deps: EngineDeps) {
       {
         ...deps,
         syncBatch: (records) => syncBatch("bulk", records),
-        publishPeople: (ids) => bulk(() => publishPeople(deps, ids)),
+        publishPeople: (ids) => publish(ids),
       },
       options,
     ).finally(() => {
@@ -169,12 +222,11 @@ export function createEngine(deps: EngineDeps) {
     processNotices: (notices: NoticeRef[]) => processNotices(drainDeps, notices),
     erase,
     merge: (winnerId: string, loserId: string, reason: string, evidence?: unknown) =>
-      fast(() => mergePeople(deps, winnerId, loserId, reason, evidence)),
+      fast((d) => mergePeople(d, winnerId, loserId, reason, evidence)),
     unmerge: (contactId: string, mergeId?: string) =>
-      fast(() => unmergePeople(deps, contactId, mergeId)),
-    mergeDuplicate: (pairId: string, by: string) => fast(() => mergeDuplicate(deps, pairId, by)),
-    dismissDuplicate: (pairId: string, by: string) =>
-      fast(() => dismissDuplicate(deps, pairId, by)),
+      fast((d) => unmergePeople(d, contactId, mergeId)),
+    mergeDuplicate: (pairId: string, by: string) => fast((d) => mergeDuplicate(d, pairId, by)),
+    dismissDuplicate: (pairId: string, by: string) => fast((d) => dismissDuplicate(d, pairId, by)),
     /** Tasks waiting in each lane. */
     laneDepth: () => lanes.depth(),
     /**
@@ -188,7 +240,7 @@ export function createEngine(deps: EngineDeps) {
     /** Retries the systems that have not confirmed an erasure yet. */
     async continueErasures(): Promise<void> {
       for (const row of await deps.store.erasures.unfinished())
-        await fast(() => continueErasure(deps, row.id));
+        await fast((d) => continueErasure(d, row.id));
     },
     /**
      * Retries the dead letters that are due (src/sync/retry.ts), in the bulk lane: retries

@@ -68,6 +68,11 @@ export interface WorkerHubOptions {
    * RateGate object with the first: two consumers running at once, as Queues scales out.
    */
   secondIsolate?: boolean;
+  /**
+   * The second isolate also consumes its own notices queue (webhooks sent to it are processed
+   * by it), as two consumer invocations of one queue would run at once when Queues scales out.
+   */
+  ownNotices?: boolean;
 }
 
 /**
@@ -92,14 +97,24 @@ export async function startWorkerHub(options: WorkerHubOptions) {
     // Miniflare 3 sets up an (empty) rate-limit service per worker that declares `ratelimits`,
     // under one name: a second declaration fails the start.
     const { ratelimits: _, ...shared } = first as WorkerOptions & { ratelimits?: unknown };
+    const consumers = workerOptions.queueConsumers as Record<string, object>;
+    const notices = options.ownNotices
+      ? {
+          vars: { TSUNAGU_NOTICES_QUEUE: "tsunagu-notices-2" },
+          producers: { NOTICES: { queueName: "tsunagu-notices-2" } },
+          consumers: { "tsunagu-notices-2": consumers["tsunagu-notices"]! },
+        }
+      : { vars: {}, producers: {}, consumers: {} };
     workers.push({
       ...shared,
       name: "tsunagu-2",
-      bindings: { ...first.bindings, TSUNAGU_JOBS_QUEUE: "tsunagu-jobs-2" },
-      queueProducers: { ...workerOptions.queueProducers, JOBS: { queueName: "tsunagu-jobs-2" } },
-      queueConsumers: {
-        "tsunagu-jobs-2": (workerOptions.queueConsumers as Record<string, object>)["tsunagu-jobs"]!,
+      bindings: { ...first.bindings, TSUNAGU_JOBS_QUEUE: "tsunagu-jobs-2", ...notices.vars },
+      queueProducers: {
+        ...workerOptions.queueProducers,
+        JOBS: { queueName: "tsunagu-jobs-2" },
+        ...notices.producers,
       },
+      queueConsumers: { "tsunagu-jobs-2": consumers["tsunagu-jobs"]!, ...notices.consumers },
       durableObjects: { RATE_GATE: { className: "RateGate", scriptName: "tsunagu" } },
     } as WorkerOptions);
   }

@@ -79,7 +79,8 @@ function buildHub(env: WorkerEnv) {
     );
   const logger = createLogger({ write: (line) => console.log(line) });
   const files = loadHubFiles(inMemoryFolder("mappings", BUNDLED_MAPPINGS), config);
-  const store = createStore(storeDb(env.DB), files.identity);
+  // Isolates share D1: a batch holds the people it saves until it ends (one writer per person).
+  const store = createStore(storeDb(env.DB), files.identity, { holds: true });
   const connectors = createConnectors(settings, files, {
     salesforceConnect: fetchConnection,
     fleet: durableGates(env.RATE_GATE),
