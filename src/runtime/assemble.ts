@@ -172,6 +172,8 @@ export interface AssembleInput {
   pageRecords?: number;
   /** Where refits and dedupe scans run (Node: threads of their own); in the engine's thread without it. */
   matchElsewhere?: { fit: FitElsewhere; pairs: PairsElsewhere };
+  /** How the engine's lanes start the next task (src/sync/serial.ts LaneOptions.handOver). */
+  handOver?: (next: () => void) => void;
 }
 
 /** The engine and the HTTP app over a store and connectors: the same on every runtime. */
@@ -193,6 +195,7 @@ export function assembleEngine(
     | "metrics"
     | "pageRecords"
     | "matchElsewhere"
+    | "handOver"
   >,
 ) {
   const { files } = input;
@@ -218,6 +221,7 @@ export function assembleEngine(
     ...(input.metrics ? { metrics: input.metrics } : {}),
     ...(input.pageRecords ? { pageRecords: input.pageRecords } : {}),
     ...(input.matchElsewhere ? { pairsElsewhere: input.matchElsewhere.pairs } : {}),
+    ...(input.handOver ? { handOver: input.handOver } : {}),
   });
 }
 

@@ -55,6 +55,7 @@ try {
     imports,
     metrics,
     matchElsewhere: matching,
+    handOver: setImmediate,
   });
   const loop = watchEventLoop(metrics, "engine");
   const publish = setInterval(() => post({ kind: "metrics", snapshot: metrics.snapshot() }), 1000);

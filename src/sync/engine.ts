@@ -27,7 +27,7 @@ import {
 } from "./pipeline.ts";
 import { type RetryCounts, type RetryOptions, retryDeadLetters as retryDue } from "./retry.ts";
 import { rfmOfBuyers } from "./scoring.ts";
-import { createLanes, type Lane } from "./serial.ts";
+import { createLanes, type Lane, type LaneOptions } from "./serial.ts";
 
 export interface EngineDeps extends PipelineDeps {
   logger: Logger;
@@ -37,6 +37,8 @@ export interface EngineDeps extends PipelineDeps {
   /** Where a dedupe scan scores the whole store (Node: a thread); in the engine's thread without it. */
   pairsElsewhere?: PairsElsewhere;
   engagement?: EngagementConfig;
+  /** How the lanes start the next task (see LaneOptions.handOver). */
+  handOver?: LaneOptions["handOver"];
   /**
    * Hands work to a durable queue instead of this process (Workers): accepted notices and
    * submitted jobs are sent there, and come back through `processNotices` and `jobs.slice`.
@@ -67,6 +69,7 @@ export function createEngine(deps: EngineDeps) {
     "Batches waiting in each lane of the engine (fast: webhook notices and operator actions; bulk: job pages)",
   );
   const lanes = createLanes({
+    ...(deps.handOver ? { handOver: deps.handOver } : {}),
     onDepth: (depth) => {
       for (const lane of ["fast", "bulk"] as const) depthGauge?.set({ lane }, depth[lane]);
     },

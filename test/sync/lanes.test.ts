@@ -1,3 +1,4 @@
+import { MessageChannel } from "node:worker_threads";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createLanes, type Lane } from "../../src/sync/serial.ts";
@@ -31,6 +32,45 @@ describe("engine lanes", () => {
       "start page 3",
       "end page 3",
     ]);
+  });
+
+  it("a notice's batch, queued by whoever awaited its fetch, goes before a waiting page", async () => {
+    const lanes = createLanes({ handOver: setImmediate });
+    const order: string[] = [];
+    const page = lanes.run("bulk", async () => {
+      order.push("page 1");
+    });
+    const pages = [page, lanes.run("bulk", async () => void order.push("page 2"))];
+    // A few awaits between the fetch's end and its batch being queued, as a wrapper adds.
+    const notice = lanes
+      .run("fast", async () => void order.push("fetch"))
+      .then(async () => {
+        await null;
+        await Promise.resolve();
+        return lanes.run("fast", async () => void order.push("batch"));
+      });
+    await Promise.all([...pages, notice]);
+    expect(order).toEqual(["page 1", "fetch", "batch", "page 2"]);
+  });
+
+  it("a notice that arrives by message while a page blocks the thread goes before the next page", async () => {
+    const lanes = createLanes({ handOver: setImmediate });
+    const order: string[] = [];
+    const { port1, port2 } = new MessageChannel();
+    port1.on("message", () => void lanes.run("fast", async () => void order.push("notice")));
+    const busy = (name: string) => async () => {
+      order.push(name);
+      if (name === "page 1") {
+        port2.postMessage("kick");
+        // Synchronous work, as better-sqlite3 statements are: the message waits for its end.
+        const until = Date.now() + 30;
+        while (Date.now() < until);
+      }
+    };
+    await Promise.all([lanes.run("bulk", busy("page 1")), lanes.run("bulk", busy("page 2"))]);
+    await tick();
+    port1.close();
+    expect(order).toEqual(["page 1", "notice", "page 2"]);
   });
 
   it("never runs two tasks at once, runs every task, and a bulk task waits for at most `fastStreak` fast ones", async () => {
