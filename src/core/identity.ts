@@ -75,7 +75,7 @@ export function createIdentity(config: MatchingConfig): Identity {
     const record = prepare("", values);
     const out: MatchKey[] = [];
     for (const rule of config.blocking.rules) {
-      const value = ruleKey(record, rule.keys);
+      const value = ruleKey(record, rule.keys, rule.unordered);
       if (value !== null) out.push({ kind: `block:${rule.name}`, value });
     }
     return out;

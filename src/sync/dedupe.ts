@@ -3,7 +3,8 @@ import { type Identity, keyString, type MatchKey, matchFields } from "../core/id
 import {
   type FittedMatcher,
   type FittedModel,
-  fitRecords,
+  fitModelOf,
+  forPopulation,
   type MatchingConfig,
   type MatchRecord,
   matcherOf,
@@ -30,6 +31,29 @@ export const matchRecordOf = (contact: Contact): MatchRecord => ({
   id: contact.id,
   fields: matchFields(attributesOf(contact.golden)),
 });
+
+/**
+ * A person's records as the matcher sees them: each linked record's own values (distinct
+ * ones: a value the hub wrote and saw echoed is the same record twice), and with `golden`
+ * the merged record too. A person of several rows is as many records as the rows, so a
+ * fit sees the duplicates the store already folded (a fit on merged people would see
+ * almost none and learn little), and a new record is compared with each row, not only
+ * with the merged one.
+ */
+export function matchViewsOf(contact: Contact, golden: boolean): MatchRecord[] {
+  const seen = new Set<string>();
+  const out: MatchRecord[] = [];
+  const add = (fields: Record<string, string | null>) => {
+    const text = JSON.stringify(fields);
+    if (seen.has(text) || Object.keys(fields).length === 0) return;
+    seen.add(text);
+    out.push({ id: out.length === 0 ? contact.id : `${contact.id}#${out.length}`, fields });
+  };
+  if (golden || contact.links.length === 0) add(matchFields(attributesOf(contact.golden)));
+  for (const link of contact.links) add(matchFields(attributesOf(link.observed)));
+  if (out.length === 0) out.push(matchRecordOf(contact));
+  return out;
+}
 
 /** Systems that keep one record per person; an imported file says nothing of the kind. */
 const systemsOf = (contact: Contact) =>
@@ -72,25 +96,31 @@ const RECOUNT_MS = 30_000;
 const SAMPLE_PAGE = 1000;
 
 /**
- * The people a model is fitted on: at most `estimation.sampleSize` stored people drawn at
- * random (so a fit reads and holds the same in a store of any size), then the batch's own.
+ * The records a model is fitted on: those of at most `estimation.sampleSize` stored people
+ * drawn at random (so a fit reads and holds the same in a store of any size), then the
+ * batch's own (see `matchViewsOf`).
  */
-async function fitPopulation(deps: MatcherDeps, batch: readonly MatchRecord[]) {
+async function fitPopulation(deps: MatcherDeps, batch: readonly Contact[]) {
   const cap = deps.identity.config.estimation.sampleSize;
   // In id order, as reading the whole store gave them: a store within the cap fits as before.
   const ids = (await deps.store.contacts.sampleIds(cap)).sort();
-  const records = new Map<string, MatchRecord>();
+  const people = new Map<string, MatchRecord[]>();
   for (let i = 0; i < ids.length; i += SAMPLE_PAGE) {
     const part = ids.slice(i, i + SAMPLE_PAGE);
     const loaded = new Map((await deps.store.contacts.load(part)).map((c) => [c.id, c]));
     for (const id of part) {
       const contact = loaded.get(id);
-      if (contact) records.set(id, matchRecordOf(contact));
+      if (contact) people.set(id, matchViewsOf(contact, false));
     }
   }
   // The batch counts too: a first import of a file is matched on a model of that file.
-  for (const record of batch) records.set(record.id, record);
-  return { records: [...records.values()], sampled: ids.length, full: ids.length >= cap };
+  for (const contact of batch) people.set(contact.id, matchViewsOf(contact, false));
+  return {
+    records: [...people.values()].flat(),
+    people: people.size,
+    sampled: ids.length,
+    full: ids.length >= cap,
+  };
 }
 
 /** Fits a model somewhere other than the caller's thread (Node: a fit thread). */
@@ -113,8 +143,9 @@ export interface MatcherOptions {
 
 /**
  * Probabilistic identity resolution for the people a batch touched. The Fellegi-Sunter
- * model (u by sampling, m and the prior by EM, as the config says) is fitted on at most
- * `estimation.sampleSize` stored people drawn at random plus the batch's own. While that
+ * model (u by sampling, m and the prior by EM, as the config says) is fitted on the records
+ * (`matchViewsOf`) of at most `estimation.sampleSize` stored people drawn at random plus the
+ * batch's own; a model of a sample is stated for the whole store (`forPopulation`). While that
  * sample is smaller than the cap, the model is refitted as the population grows
  * (`outgrown`); once fitted on a full-size sample, it is drawn again when the store has doubled, or on `refit()`. Candidates come
  * from the blocking keys saved with each person, so a batch costs one indexed lookup per
@@ -139,24 +170,23 @@ export function createMatcher(options: MatcherOptions = {}) {
     return (await deps.store.contacts.count()) >= fitted.stored * 2;
   }
 
-  async function refitOn(
-    deps: MatcherDeps,
-    batch: readonly MatchRecord[],
-    elsewhere?: FitElsewhere,
-  ) {
+  async function refitOn(deps: MatcherDeps, batch: readonly Contact[], elsewhere?: FitElsewhere) {
     refitAsked = false;
-    const { records, sampled, full } = await fitPopulation(deps, batch);
+    const { records, people, sampled, full } = await fitPopulation(deps, batch);
     const { config } = deps.identity;
-    const scorer = elsewhere
-      ? matcherOf(await elsewhere(records, config), config)
-      : fitRecords(records, config);
+    const fit = elsewhere ? await elsewhere(records, config) : fitModelOf(records, config);
     const stored = full ? await deps.store.contacts.count() : sampled;
-    fitted = { people: records.length, sampled, full, scorer, stored, countedAt: deps.now() };
+    // A sample of a larger store: the prior is that of two random records of the store.
+    const model = full
+      ? forPopulation(fit.model, Math.round((fit.model.records * stored) / Math.max(1, sampled)))
+      : fit.model;
+    const scorer = matcherOf({ ...fit, model }, config);
+    fitted = { people, sampled, full, scorer, stored, countedAt: deps.now() };
   }
 
   /** Starts a fit unless one is running; the promise settles when the model is replaced. */
   function startFit(deps: MatcherDeps, batch: readonly Contact[], elsewhere?: FitElsewhere) {
-    fitting ??= refitOn(deps, batch.map(matchRecordOf), elsewhere).finally(() => {
+    fitting ??= refitOn(deps, batch, elsewhere).finally(() => {
       fitting = null;
     });
     return fitting;
@@ -182,10 +212,20 @@ export function createMatcher(options: MatcherOptions = {}) {
     ws: WorkingSet,
     blockingKeys: ReadonlyMap<string, MatchKey[]>,
   ) {
-    const stored = await deps.store.contacts.holders(
-      [...blockingKeys.values()].flat(),
-      deps.identity.config.blocking.maxBlockSize,
+    const { blocking } = deps.identity.config;
+    const capOf = new Map(
+      blocking.rules.map((r) => [`block:${r.name}`, r.maxBlockSize ?? blocking.maxBlockSize]),
     );
+    const byCap = new Map<number, MatchKey[]>();
+    for (const key of [...blockingKeys.values()].flat()) {
+      const cap = capOf.get(key.kind) ?? blocking.maxBlockSize;
+      const keys = byCap.get(cap);
+      if (keys) keys.push(key);
+      else byCap.set(cap, [key]);
+    }
+    const stored = new Map<string, string[]>();
+    for (const [cap, keys] of byCap)
+      for (const [k, ids] of await deps.store.contacts.holders(keys, cap)) stored.set(k, ids);
     const ids = new Map<string, Set<string>>();
     const missing = new Set<string>();
     for (const [id, keys] of blockingKeys) {
@@ -213,10 +253,12 @@ export function createMatcher(options: MatcherOptions = {}) {
   }
 
   /**
-   * Scores each touched person against their candidates. The best pair at or above the
-   * auto-merge threshold is merged (the older person survives) unless both already have a
-   * record in one system; pairs between the thresholds are queued for review. Pairs people
-   * dismissed, or split by an unmerge, are never proposed again.
+   * Scores each touched person against their candidates, record by record (the best pair
+   * of the two people's records counts, see `matchViewsOf`). Candidates at or above the
+   * auto-merge threshold are merged, best first, each scored against the person merged so
+   * far (the older person survives), unless both already have a record in one system; the
+   * best pair between the thresholds is queued for review. Pairs people dismissed, or split
+   * by an unmerge, are never proposed again.
    */
   async function resolveTouched(
     deps: MatcherDeps,
@@ -248,27 +290,44 @@ export function createMatcher(options: MatcherOptions = {}) {
       for (let next = mergedInto.get(at); next; next = mergedInto.get(at)) at = next;
       return ws.contacts.get(at);
     };
+    /** The best-scoring pair of the two people's records, with its evidence when asked. */
+    const scoreBest = (a: Contact, b: Contact, withEvidence: boolean): Scored => {
+      let best: { scored: Scored; x: PreparedRecord; y: PreparedRecord } | null = null;
+      for (const x of prepared(a))
+        for (const y of prepared(b)) {
+          const scored = model.scorePrepared(x, y, false);
+          if (!best || scored.weight > best.scored.weight) best = { scored, x, y };
+        }
+      return withEvidence ? model.scorePrepared(best!.x, best!.y) : best!.scored;
+    };
     for (const [id, ids] of candidates) {
-      const contact = ws.contacts.get(id);
-      if (!contact) continue;
-      let best: { other: Contact; probability: number } | null = null;
-      const others = new Set([...ids].map(current));
-      for (const other of others) {
-        if (!other || other.id === contact.id) continue;
-        const { probability } = model.scorePrepared(prepared(contact), prepared(other), false);
-        if (probability < thresholds.review) continue;
-        const decided = await deps.store.duplicates.forPair(contact.id, other.id);
-        if (decided && decided.status !== "pending") continue;
-        if (!best || probability > best.probability) best = { other, probability };
-      }
-      if (!best) continue;
-      const { other } = best;
-      const scored = model.scorePrepared(prepared(contact), prepared(other));
-      if (scored.decision === "merge" && !shareASystem(contact, other)) {
-        const loser = await merge(deps, ws, contact, other, scored, options);
-        mergedInto.set(loser, loser === contact.id ? other.id : contact.id);
-        counts.merged = (counts.merged ?? 0) + 1;
-      } else if (!options.dryRun) {
+      const proposed = new Set<string>();
+      let reviewed = false;
+      for (;;) {
+        const contact = current(id);
+        if (!contact) break;
+        let best: { other: Contact; probability: number } | null = null;
+        const others = new Set([...ids].map(current));
+        for (const other of others) {
+          if (!other || other.id === contact.id || proposed.has(other.id)) continue;
+          const { probability } = scoreBest(contact, other, false);
+          if (probability < (reviewed ? thresholds.autoMerge : thresholds.review)) continue;
+          const decided = await deps.store.duplicates.forPair(contact.id, other.id);
+          if (decided && decided.status !== "pending") continue;
+          if (!best || probability > best.probability) best = { other, probability };
+        }
+        if (!best) break;
+        const { other } = best;
+        const scored = scoreBest(contact, other, true);
+        if (scored.decision === "merge" && !shareASystem(contact, other)) {
+          const loser = await merge(deps, ws, contact, other, scored, options);
+          mergedInto.set(loser, loser === contact.id ? other.id : contact.id);
+          counts.merged = (counts.merged ?? 0) + 1;
+          continue;
+        }
+        proposed.add(other.id);
+        reviewed = true;
+        if (options.dryRun) continue;
         await deps.store.duplicates.propose({
           id: deps.newId(),
           a: contact.id,
@@ -306,18 +365,19 @@ export function createMatcher(options: MatcherOptions = {}) {
 }
 
 /**
- * Each contact normalized once per batch: a stored person may be the candidate of many
- * touched ones. Keyed by the object, so a person replaced by a merge is prepared afresh.
+ * Each contact's records (`matchViewsOf`, the merged one included) normalized once per
+ * batch: a stored person may be the candidate of many touched ones. Keyed by the object,
+ * so a person replaced by a merge is prepared afresh.
  */
 function preparedRecords(deps: MatcherDeps) {
-  const cache = new Map<Contact, PreparedRecord>();
+  const cache = new Map<Contact, PreparedRecord[]>();
   return (contact: Contact) => {
-    let record = cache.get(contact);
-    if (!record) {
-      record = prepareRecord(matchRecordOf(contact), deps.identity.config);
-      cache.set(contact, record);
+    let records = cache.get(contact);
+    if (!records) {
+      records = matchViewsOf(contact, true).map((r) => prepareRecord(r, deps.identity.config));
+      cache.set(contact, records);
     }
-    return record;
+    return records;
   };
 }
 

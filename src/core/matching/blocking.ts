@@ -23,13 +23,19 @@ export function keyPart(record: PreparedRecord, key: BlockingKey): string | null
 }
 
 /** A record's key under one blocking rule, or null when a part is blank. */
-export function ruleKey(record: PreparedRecord, keys: readonly BlockingKey[]): string | null {
+export function ruleKey(
+  record: PreparedRecord,
+  keys: readonly BlockingKey[],
+  unordered = false,
+): string | null {
+  if (keys.length === 1) return keyPart(record, keys[0]!);
   const parts: string[] = [];
   for (const key of keys) {
     const part = keyPart(record, key);
     if (part == null) return null;
     parts.push(part);
   }
+  if (unordered) parts.sort();
   return parts.join("\u0000");
 }
 
@@ -54,63 +60,70 @@ export function candidatePairs(
 ): { pairs: Uint32Array; rule: Uint8Array; stats: BlockingStats } {
   const { rules, maxBlockSize, window, sortBy } = config.blocking;
   const n = records.length;
-  const seen = new Set<number>();
-  let out = new Uint32Array(1024);
-  let ruleOf = new Uint8Array(512);
-  let current = 0;
+  // Each pair as one number, (i * n + j) * 256 + rule: sorted, the first of equal pairs is
+  // the first rule that produced it. Cheaper than a set of pairs at a million records.
+  let codes = new Float64Array(1024);
   let count = 0;
   const stats: BlockingStats = { pairs: 0, oversizedBlocks: 0, perRule: [] };
+  let current = 0;
   const emit = (x: number, y: number) => {
-    const i = Math.min(x, y);
-    const j = Math.max(x, y);
-    const code = i * n + j;
-    if (seen.has(code)) return false;
-    seen.add(code);
-    if (count * 2 + 2 > out.length) {
-      const grown = new Uint32Array(out.length * 2);
-      grown.set(out);
-      out = grown;
-      const grownRule = new Uint8Array(ruleOf.length * 2);
-      grownRule.set(ruleOf);
-      ruleOf = grownRule;
+    if (count === codes.length) {
+      const grown = new Float64Array(codes.length * 2);
+      grown.set(codes);
+      codes = grown;
     }
-    ruleOf[count] = current;
-    out[count * 2] = i;
-    out[count * 2 + 1] = j;
-    count++;
-    return true;
+    codes[count++] = ((x < y ? x : y) * n + (x < y ? y : x)) * 256 + current;
   };
   let sortKeys: string[] | null = null;
   for (const [r, rule] of rules.entries()) {
     current = r;
     const blocks = new Map<string, number[]>();
-    records.forEach((r, idx) => {
-      const key = ruleKey(r, rule.keys);
-      if (key == null) return;
+    for (let idx = 0; idx < n; idx++) {
+      const key = ruleKey(records[idx]!, rule.keys, rule.unordered);
+      if (key == null) continue;
       const block = blocks.get(key);
       if (block) block.push(idx);
       else blocks.set(key, [idx]);
-    });
-    let added = 0;
+    }
     for (const members of blocks.values()) {
       if (members.length < 2) continue;
-      if (members.length <= maxBlockSize) {
+      if (members.length <= (rule.maxBlockSize ?? maxBlockSize)) {
         for (let x = 0; x < members.length; x++)
-          for (let y = x + 1; y < members.length; y++) if (emit(members[x]!, members[y]!)) added++;
+          for (let y = x + 1; y < members.length; y++) emit(members[x]!, members[y]!);
         continue;
       }
       stats.oversizedBlocks++;
+      const width = rule.window ?? window;
+      if (width < 2) continue;
       sortKeys ??= records.map((r) => sortBy.map((f) => r.values[f] ?? "").join("\u0000"));
       const keys = sortKeys;
       const sorted = [...members].sort((a, b) =>
         keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b,
       );
       for (let x = 0; x < sorted.length; x++)
-        for (let y = x + 1; y < Math.min(sorted.length, x + window); y++)
-          if (emit(sorted[x]!, sorted[y]!)) added++;
+        for (let y = x + 1; y < Math.min(sorted.length, x + width); y++)
+          emit(sorted[x]!, sorted[y]!);
     }
-    stats.perRule.push({ name: rule.name, pairs: added });
   }
-  stats.pairs = count;
-  return { pairs: out.subarray(0, count * 2), rule: ruleOf.subarray(0, count), stats };
+  const all = codes.subarray(0, count).sort();
+  const out = new Uint32Array(count * 2);
+  const ruleOf = new Uint8Array(count);
+  const perRule = new Array<number>(rules.length).fill(0);
+  let unique = 0;
+  let last = -1;
+  for (let k = 0; k < all.length; k++) {
+    const pair = Math.floor(all[k]! / 256);
+    if (pair === last) continue;
+    last = pair;
+    const r = all[k]! - pair * 256;
+    const i = Math.floor(pair / n);
+    out[unique * 2] = i;
+    out[unique * 2 + 1] = pair - i * n;
+    ruleOf[unique] = r;
+    perRule[r]!++;
+    unique++;
+  }
+  stats.pairs = unique;
+  stats.perRule = rules.map((rule, r) => ({ name: rule.name, pairs: perRule[r]! }));
+  return { pairs: out.subarray(0, unique * 2), rule: ruleOf.subarray(0, unique), stats };
 }

@@ -46,7 +46,10 @@ export function passes(test: LevelTest, field: string, a: string, b: string): bo
     case "metaphone":
       return metaphoneMatch(a, b);
     case "jaroWinkler":
-      return jaroWinkler(a, b) >= test.threshold;
+      return (
+        (!test.sameDigits || sameDigits(a, a.length, b, b.length)) &&
+        jaroWinkler(a, b) >= test.threshold
+      );
     case "levenshtein":
       return damerauLevenshtein(a, b, test.maxDistance) <= test.maxDistance;
     case "prefix":
@@ -63,11 +66,54 @@ export function passes(test: LevelTest, field: string, a: string, b: string): bo
       const la = localLength(a);
       return la === localLength(b) && sameChars(a, 0, b, 0, la);
     }
-    case "emailLocalJaroWinkler":
-      return jaroWinklerPrefixes(a, localLength(a), b, localLength(b)) >= test.threshold;
+    case "emailLocalJaroWinkler": {
+      const la = localLength(a);
+      const lb = localLength(b);
+      return (
+        (!test.sameDigits || sameDigits(a, la, b, lb)) &&
+        jaroWinklerPrefixes(a, la, b, lb) >= test.threshold
+      );
+    }
+    case "swapped":
+      return false;
     case "else":
       return true;
   }
+}
+
+const isDigit = (code: number) => code >= 48 && code <= 57;
+
+/** Whether the first `la` characters of `a` and the first `lb` of `b` hold the same digits in the same order. */
+export function sameDigits(a: string, la: number, b: string, lb: number): boolean {
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    while (i < la && !isDigit(a.charCodeAt(i))) i++;
+    while (j < lb && !isDigit(b.charCodeAt(j))) j++;
+    if (i >= la || j >= lb) return i >= la && j >= lb;
+    if (a.charCodeAt(i) !== b.charCodeAt(j)) return false;
+    i++;
+    j++;
+  }
+}
+
+/** A `swapped` level: this comparison's value against the other record's `test.field`, either way round. */
+function swappedPasses(
+  test: Extract<LevelTest, { type: "swapped" }>,
+  field: string,
+  a: PreparedRecord,
+  b: PreparedRecord,
+): boolean {
+  const a1 = a.values[field];
+  const b1 = b.values[field];
+  const a2 = a.values[test.field];
+  const b2 = b.values[test.field];
+  const near = (x: string | null | undefined, y: string | null | undefined) =>
+    x != null &&
+    y != null &&
+    x.charCodeAt(0) === y.charCodeAt(0) &&
+    jaroWinkler(x, y) >= test.threshold;
+  return near(a1, b2) || near(b1, a2);
 }
 
 /** Level index of the pair for one comparison, or -1 (null level) when a side is blank. */
@@ -81,7 +127,8 @@ export function comparisonLevel(cmp: Comparison, a: PreparedRecord, b: PreparedR
       if (vb == null) continue;
       const limit = best === -1 ? cmp.levels.length : best;
       for (let l = 0; l < limit; l++) {
-        if (passes(cmp.levels[l]!.when, fa, va, vb)) {
+        const when = cmp.levels[l]!.when;
+        if (when.type === "swapped" ? swappedPasses(when, fa, a, b) : passes(when, fa, va, vb)) {
           best = l;
           break;
         }
@@ -94,10 +141,15 @@ export function comparisonLevel(cmp: Comparison, a: PreparedRecord, b: PreparedR
 
 /** The exact-level value a term-frequency adjustment looks up, when the pair has one. */
 export function exactValue(cmp: Comparison, a: PreparedRecord, b: PreparedRecord): string | null {
+  const { fields } = cmp;
+  if (fields.length === 1) {
+    const v = a.values[fields[0]!];
+    return v != null && v === b.values[fields[0]!] ? v : null;
+  }
   let found: string | null = null;
-  for (const f of cmp.fields) {
+  for (const f of fields) {
     const v = a.values[f];
-    if (v != null && cmp.fields.some((g) => b.values[g] === v) && (found == null || v < found))
+    if (v != null && fields.some((g) => b.values[g] === v) && (found == null || v < found))
       found = v;
   }
   return found;

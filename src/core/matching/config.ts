@@ -10,8 +10,11 @@ import { parseConfigFile } from "../mapping-spec.ts";
  * - `m`/`u` per level: a probability, or `"estimate"`. Estimated u comes from random record
  *   pairs (Splink's `estimate_u_using_random_sampling`), estimated m by EM on the blocked
  *   candidate pairs (Splink's `estimate_parameters_using_expectation_maximisation`).
- * - `prior`: probability that a blocked candidate pair is a match, or `"estimate"` (the EM
- *   mixing weight).
+ * - `prior`: probability that two records drawn at random are the same person, or
+ *   `"estimate"` (the matches EM expects among the candidate pairs, over all pairs). It is a
+ *   rate over all pairs, as u is (u comes from random pairs too), so blocking, which picks
+ *   pairs that already agree on names, is not counted twice; a match has to be earned by the
+ *   evidence, and the larger the population the more it takes.
  * - `thresholds`: match probabilities; >= autoMerge is a merge, >= review a review.
  */
 const Probability = z.number().gt(0).lte(1);
@@ -23,7 +26,22 @@ export const LevelTestSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("nickname") }),
   /** Same primary or alternate double-metaphone code. */
   z.strictObject({ type: z.literal("metaphone") }),
-  z.strictObject({ type: z.literal("jaroWinkler"), threshold: z.number().gt(0).lte(1) }),
+  z.strictObject({
+    type: z.literal("jaroWinkler"),
+    threshold: z.number().gt(0).lte(1),
+    /** Values whose digits differ (hs0, hs1) never pass: numbered accounts are distinct. */
+    sameDigits: z.boolean().optional(),
+  }),
+  /**
+   * The value starts as the other record's `field` does and is within Jaro-Winkler
+   * `threshold` of it (either way round): given name and surname swapped, as family-name-first
+   * order does.
+   */
+  z.strictObject({
+    type: z.literal("swapped"),
+    field: z.string().min(1),
+    threshold: z.number().gt(0).lte(1),
+  }),
   /** Damerau-Levenshtein distance (adjacent transpositions count 1). */
   z.strictObject({ type: z.literal("levenshtein"), maxDistance: z.number().int().min(1) }),
   /** Same first `length` characters (e.g. year and month of YYYYMMDD). */
@@ -33,7 +51,12 @@ export const LevelTestSchema = z.discriminatedUnion("type", [
   /** Email: same local part, any domain. */
   z.strictObject({ type: z.literal("emailLocal") }),
   /** Email: local parts within Jaro-Winkler `threshold`. */
-  z.strictObject({ type: z.literal("emailLocalJaroWinkler"), threshold: z.number().gt(0).lte(1) }),
+  z.strictObject({
+    type: z.literal("emailLocalJaroWinkler"),
+    threshold: z.number().gt(0).lte(1),
+    /** Local parts whose digits differ (acc.hs.0, acc.hs.1) never pass. */
+    sameDigits: z.boolean().optional(),
+  }),
   z.strictObject({ type: z.literal("else") }),
 ]);
 export type LevelTest = z.infer<typeof LevelTestSchema>;
@@ -79,7 +102,22 @@ export type BlockingKey = z.infer<typeof BlockingKeySchema>;
 export const BlockingSchema = z.strictObject({
   /** Candidate pairs are the union over rules; a record with a blank key part skips a rule. */
   rules: z
-    .array(z.strictObject({ name: z.string().min(1), keys: z.array(BlockingKeySchema).min(1) }))
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        keys: z.array(BlockingKeySchema).min(1),
+        /** Key parts in sorted order, so records with the two values swapped share a block. */
+        unordered: z.boolean().optional(),
+        /**
+         * This rule's sorted-neighbourhood window in oversized blocks (default
+         * `blocking.window`); 0 skips them: a loose rule (initial + surname prefix) whose big
+         * blocks nominate mostly strangers.
+         */
+        window: z.number().int().min(0).optional(),
+        /** This rule's block size cap (default `blocking.maxBlockSize`). */
+        maxBlockSize: z.number().int().min(2).optional(),
+      }),
+    )
     .min(1)
     .max(255),
   /** Blocks larger than this are sub-blocked by a sorted-neighbourhood window. */

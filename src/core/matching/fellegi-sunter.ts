@@ -8,10 +8,15 @@ export interface Evidence {
   weight: number;
 }
 
-/** Fitted Fellegi-Sunter parameters: m[c][l], u[c][l] and the prior of a candidate pair. */
+/**
+ * Fitted Fellegi-Sunter parameters: m[c][l], u[c][l] and the prior, the probability that two
+ * of the `records` records drawn at random are one person.
+ */
 export interface Model {
   comparisons: readonly Comparison[];
   prior: number;
+  /** Records the model was fitted on. */
+  records: number;
   m: number[][];
   u: number[][];
   minU: number;
@@ -26,6 +31,15 @@ export const weightToProbability = (w: number) => {
   return Number.isFinite(odds) ? odds / (1 + odds) : 1;
 };
 export const probabilityToWeight = (p: number) => log2(p / (1 - p));
+
+/**
+ * The model for a population of `records` records: each record has about as many matches
+ * as in the fitted one, so the chance that two random records match scales with 1/records.
+ */
+export function forPopulation(model: Model, records: number): Model {
+  if (records <= model.records || model.records < 2) return model;
+  return { ...model, prior: (model.prior * (model.records - 1)) / (records - 1), records };
+}
 
 /** Term frequencies of each `termFrequency` comparison's values over the records. */
 export function termFrequencies(
@@ -62,6 +76,24 @@ export function levelWeight(model: Model, c: number, level: number, value: strin
     if (freq !== undefined) u = clamp(freq, model.minU);
   }
   return log2(m / u);
+}
+
+/** The total weight of a comparison vector (read from `vector` at `at`), as `score` sums it. */
+export function weightOf(
+  model: Model,
+  vector: Int8Array,
+  a: PreparedRecord,
+  b: PreparedRecord,
+  at = 0,
+): number {
+  let weight = priorWeight(model.prior);
+  for (let c = 0; c < model.comparisons.length; c++) {
+    const level = vector[at + c]!;
+    if (level < 0) continue;
+    const value = model.tf[c] ? exactValue(model.comparisons[c]!, a, b) : null;
+    weight += levelWeight(model, c, level, value);
+  }
+  return weight;
 }
 
 export interface Score {

@@ -2,13 +2,22 @@ import { type BlockingStats, candidatePairs } from "./blocking.ts";
 import { comparisonVector, type PreparedRecord, prepareRecord } from "./compare.ts";
 import type { MatchingConfig } from "./config.ts";
 import { fitModel } from "./estimate.ts";
-import { type Decision, decide, type Evidence, type Model, score } from "./fellegi-sunter.ts";
+import {
+  type Decision,
+  decide,
+  type Evidence,
+  type Model,
+  score,
+  weightOf,
+  weightToProbability,
+} from "./fellegi-sunter.ts";
 
 export type { PreparedRecord } from "./compare.ts";
 export { prepareRecord } from "./compare.ts";
 export type { MatchingConfig } from "./config.ts";
 export { parseMatchingConfig } from "./config.ts";
 export type { Decision, Evidence, Model } from "./fellegi-sunter.ts";
+export { forPopulation } from "./fellegi-sunter.ts";
 
 /**
  * A record to match: canonical contact fields (email, firstName, lastName, phone, mobilePhone,
@@ -119,8 +128,7 @@ export function matchRecords(
   for (let p = 0; p < index.length / 2; p++) {
     const a = prepared[index[p * 2]!]!;
     const b = prepared[index[p * 2 + 1]!]!;
-    const quick = score(model, vectors, a, b, false, p * C);
-    const decision = decide(quick.probability, config);
+    const decision = decide(weightToProbability(weightOf(model, vectors, a, b, p * C)), config);
     if (decision === "distinct" && !includeDistinct) continue;
     const full = score(model, vectors, a, b, true, p * C);
     pairs.push({ a: a.id, b: b.id, ...full, decision });

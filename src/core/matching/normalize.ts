@@ -5,9 +5,22 @@ export { formalName } from "./nicknames.ts";
 
 const blank = (s: string | null | undefined): s is null | undefined => s == null || s.trim() === "";
 
+const ascii = (s: string) => {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
+  return true;
+};
+
 /** Lower case, accents removed, punctuation to spaces, whitespace collapsed. */
 export function normalizeText(s: string | null | undefined): string | null {
   if (blank(s)) return null;
+  if (ascii(s)) {
+    // ASCII text has nothing to decompose: the same result without the Unicode passes.
+    const out = s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, " ")
+      .trim();
+    return out === "" ? null : out;
+  }
   const out = s
     .normalize("NFKD")
     .replace(/\p{M}/gu, "")
@@ -103,9 +116,21 @@ export function normalizeEmail(
 
 const phones = new Map<string, string | null>();
 
+/**
+ * A North American number written the usual ways ((415) 555-0123, 415.555.0123,
+ * +1 415 555 0123, 1-415-555-0123) with the US as the default country: ten digits whose
+ * first is 2-9, optionally after a 1. libphonenumber calls all of them possible and gives
+ * +1 and the ten digits; parsing costs far more than this test.
+ */
+const NANP = /^(?:\+?1[\s.-]?)?\(?([2-9]\d{2})\)?[\s.-]?(\d{3})[\s.-]?(\d{4})$/;
+
 /** E.164 (+14155550123), or the bare digits when the number does not parse. */
 export function normalizePhone(s: string | null | undefined, defaultCountry = "US"): string | null {
   if (blank(s)) return null;
+  if (defaultCountry === "US") {
+    const m = NANP.exec(s.trim());
+    if (m) return `+1${m[1]}${m[2]}${m[3]}`;
+  }
   const key = `${defaultCountry} ${s}`;
   const cached = phones.get(key);
   if (cached !== undefined) return cached;
