@@ -215,3 +215,31 @@ export interface MergeCapable {
    */
   pullMerges(cursor: string | null): Promise<{ notices: ChangeNotice[]; cursor: string }>;
 }
+
+/** The hub asks a system to fold records of one person into one (same object type). */
+export interface RecordMerge {
+  /** Caller's correlation id, echoed in the result. */
+  ref: string;
+  object: string;
+  /** The record that survives (or whose values survive, where the system mints a new id). */
+  primaryId: string;
+  /** Records folded into it; they no longer exist afterwards. */
+  mergedIds: string[];
+}
+
+export interface RecordMergeResult {
+  ref: string;
+  ok: boolean;
+  /** The surviving record: the primary's id, or a new one where the system mints one (HubSpot). */
+  externalId?: string;
+  error?: WriteError;
+}
+
+/**
+ * Merges inside the system (HubSpot contacts merge, Salesforce merge(), Marketo Merge Leads),
+ * one result per merge in input order. A merge of more records than one call takes is made
+ * in several calls into the same survivor. None of the three systems can undo a merge.
+ */
+export interface RecordMergeCapable {
+  mergeRecords(merges: RecordMerge[]): Promise<RecordMergeResult[]>;
+}

@@ -3,13 +3,20 @@
  * (communication preferences), engagement (meetings, logged emails) and erasure (GDPR delete).
  * Webhook verification and parsing live in ./webhooks.ts (re-exported here).
  */
-import type { Connector, ConsentCapable, EngagementCapable, ErasureCapable } from "../contract.ts";
+import type {
+  Connector,
+  ConsentCapable,
+  EngagementCapable,
+  ErasureCapable,
+  RecordMergeCapable,
+} from "../contract.ts";
 import { createHubspotApi, type HubspotClientConfig } from "./client.ts";
 import { createConsentApi } from "./consent.ts";
 import type { ConsentConfig } from "./consent-map.ts";
 import { pullContacts, readContacts, writeContacts } from "./contacts.ts";
 import { pullEngagement } from "./engagement.ts";
 import { eraseContacts } from "./erasure.ts";
+import { mergeContacts } from "./merge.ts";
 
 export type { ConsentConfig, ConsentSubscription } from "./consent-map.ts";
 export { parseHubspotWebhook, signHubspotV3, verifyHubspotSignature } from "./webhooks.ts";
@@ -21,7 +28,11 @@ export interface HubspotConnectorConfig extends HubspotClientConfig {
   consent?: ConsentConfig;
 }
 
-export type HubspotConnector = Connector & ConsentCapable & EngagementCapable & ErasureCapable;
+export type HubspotConnector = Connector &
+  ConsentCapable &
+  EngagementCapable &
+  ErasureCapable &
+  RecordMergeCapable;
 
 function assertContact(object: string): void {
   if (object !== "contact") throw new Error(`HubSpot connector has no object "${object}"`);
@@ -47,5 +58,6 @@ export function createHubspotConnector(config: HubspotConnectorConfig): HubspotC
     writeConsent: (ops) => consent.writeConsent(ops),
     pullEngagement: (cursor, options) => pullEngagement(api, cursor, options),
     erase: (refs) => eraseContacts(api, refs),
+    mergeRecords: (merges) => mergeContacts(api, merges),
   };
 }

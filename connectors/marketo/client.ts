@@ -44,7 +44,7 @@ export type Params = Record<string, string | number | boolean | undefined>;
 
 export interface MarketoClient {
   get(path: string, params?: Params): Promise<MarketoEnvelope>;
-  post(path: string, body: unknown): Promise<MarketoEnvelope>;
+  post(path: string, body: unknown, params?: Params): Promise<MarketoEnvelope>;
   /** While the daily quota is spent: when calls resume (epoch ms). */
   quotaBlockedUntil(): number | undefined;
   /** Lift the 607 block early (e.g. after the quota was raised). */
@@ -234,7 +234,7 @@ export function createMarketoClient(config: MarketoClientConfig): MarketoClient 
 
   return {
     get: (path, params = {}) => call("GET", path, params),
-    post: (path, body) => call("POST", path, {}, body),
+    post: (path, body, params = {}) => call("POST", path, params, body),
     quotaBlockedUntil: () => {
       if (blockedUntil !== undefined && Date.now() >= blockedUntil) blockedUntil = undefined;
       return blockedUntil;

@@ -3,7 +3,13 @@
  * the lead's opt-out fields, engagement from the activity log, erasure by Delete Leads.
  * One object, "lead".
  */
-import type { Connector, ConsentCapable, EngagementCapable, ErasureCapable } from "../contract.ts";
+import type {
+  Connector,
+  ConsentCapable,
+  EngagementCapable,
+  ErasureCapable,
+  RecordMergeCapable,
+} from "../contract.ts";
 import { pullChanges } from "./changes.ts";
 import { createMarketoClient, type MarketoClient, type MarketoClientConfig } from "./client.ts";
 import { readConsent, writeConsent } from "./consent.ts";
@@ -11,6 +17,7 @@ import { DEFAULT_CONSENT_FIELDS, type MarketoConsentOptions } from "./consent-ma
 import { type MarketoEngagementOptions, pullEngagement } from "./engagement.ts";
 import { eraseLeads } from "./erasure.ts";
 import { DEFAULT_LEAD_FIELDS, fetchByIds, findByEmails, LEAD_OBJECT, write } from "./leads.ts";
+import { mergeLeads } from "./merge.ts";
 
 export interface MarketoConnectorConfig extends MarketoClientConfig {
   /** Lead fields to read, REST names (id, email and updatedAt are always read). */
@@ -29,7 +36,8 @@ export interface MarketoConnector
   extends Connector,
     ConsentCapable,
     EngagementCapable,
-    ErasureCapable {
+    ErasureCapable,
+    RecordMergeCapable {
   readonly client: MarketoClient;
 }
 
@@ -73,6 +81,7 @@ export function createMarketoConnector(config: MarketoConnectorConfig): MarketoC
     pullEngagement: (cursor, options) =>
       pullEngagement(client, config.engagement ?? {}, cursor, options),
     erase: (refs) => eraseLeads(client, refs),
+    mergeRecords: (merges) => mergeLeads(client, merges),
   };
 }
 

@@ -20,7 +20,12 @@ import {
   validateClientCredentials,
 } from "./auth.ts";
 import type { ConnectionFactory, SalesforceConnection } from "./connection.ts";
-import { networkCode, SalesforceApiError, SalesforceAuthError } from "./errors.ts";
+import {
+  networkCode,
+  SalesforceApiError,
+  SalesforceAuthError,
+  SalesforceSoapFault,
+} from "./errors.ts";
 
 export { SalesforceApiError, SalesforceAuthError } from "./errors.ts";
 
@@ -56,6 +61,13 @@ const NOT_SENT_CODES = new Set([
   "EHOSTUNREACH",
 ]);
 
+/** SOAP fault codes worth repeating the call for (the rest are refusals of the request). */
+const SOAP_TRANSIENT_FAULTS = new Set([
+  "SERVER_UNAVAILABLE",
+  "REQUEST_LIMIT_EXCEEDED",
+  "UNKNOWN_EXCEPTION",
+]);
+
 /** The daily allocation is spent: waiting seconds does not help, so never retry in-call. */
 export function isDailyLimit(error: unknown): boolean {
   return (
@@ -80,6 +92,10 @@ export function classifySalesforceError(
       ? { retry: true, afterMs: error.retryAfterMs }
       : { retry: false };
   }
+  if (error instanceof SalesforceSoapFault)
+    return SOAP_TRANSIENT_FAULTS.has(error.errorCode) && !isDailyLimit(error)
+      ? { retry: true, afterMs: error.retryAfterMs }
+      : { retry: false };
   if (error instanceof SalesforceApiError) {
     if (error.errorCode === "REQUEST_LIMIT_EXCEEDED") {
       return isDailyLimit(error) ? { retry: false } : { retry: true, afterMs: error.retryAfterMs };
@@ -123,7 +139,7 @@ export function isInvalidSession(error: unknown): boolean {
   return (
     error instanceof SalesforceApiError &&
     !(error instanceof SalesforceAuthError) &&
-    error.status === 401 &&
+    (error.status === 401 || error instanceof SalesforceSoapFault) &&
     error.errorCode === "INVALID_SESSION_ID"
   );
 }

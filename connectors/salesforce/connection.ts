@@ -43,6 +43,21 @@ export interface SalesforceSObject {
   destroy(ids: string[], options?: SalesforceDmlOptions): Promise<unknown>;
 }
 
+/** One request of the SOAP API's `merge()`: up to two records folded into the master, one type. */
+export interface SalesforceMergeRequest {
+  type: string;
+  masterId: string;
+  mergeIds: string[];
+}
+
+/** A MergeResult as jsforce returns it (`success` a boolean, lists always arrays). */
+export interface SalesforceMergeResult {
+  id?: string | null;
+  success: boolean;
+  errors: Array<{ statusCode: string; message: string; fields?: string[] | null }>;
+  mergedRecordIds: string[];
+}
+
 export interface SalesforceConnection {
   /** Read on every request, so a renewed session applies to the next call. */
   instanceUrl: string;
@@ -54,6 +69,11 @@ export interface SalesforceConnection {
   /** The next page: a locator or a `nextRecordsUrl` (only its last segment is used). */
   queryMore(locator: string, options?: { headers?: Record<string, string> }): Promise<unknown>;
   sobject(type: string): SalesforceSObject;
+  /**
+   * SOAP `merge()` (Partner API, `/services/Soap/u/{version}`; the REST API has no merge):
+   * up to 200 requests a call, one MergeResult each; a refused call is a SOAP fault.
+   */
+  merge(requests: SalesforceMergeRequest[]): Promise<SalesforceMergeResult[]>;
 }
 
 export interface ConnectionOptions {

@@ -17,6 +17,15 @@ export class SalesforceApiError extends Error {
 }
 
 /**
+ * A SOAP fault (HTTP 500 with `<soapenv:Fault>`): the call was refused as a whole, e.g.
+ * INVALID_SESSION_ID, INVALID_TYPE, REQUEST_LIMIT_EXCEEDED. Its status says nothing about
+ * whether trying again helps; the fault code does.
+ */
+export class SalesforceSoapFault extends SalesforceApiError {
+  override name = "SalesforceSoapFault";
+}
+
+/**
  * Getting an access token failed (OAuth token endpoint). `status` is the HTTP status, or 0
  * when no answer arrived (network error, timeout); `errorCode` is the OAuth `error`
  * (`invalid_client`, `invalid_grant`, ...) or `TOKEN_HTTP_<status>` / `TOKEN_NETWORK_<code>`.
@@ -80,6 +89,9 @@ export function toApiError(res: {
   body: string;
 }): SalesforceApiError {
   const retryAfterMs = parseRetryAfter(res.header("retry-after"));
+  const fault = soapFaultOf(res.body);
+  if (fault && /xml/i.test(res.header("content-type") ?? ""))
+    return new SalesforceSoapFault(res.status, fault.code, fault.message, [], retryAfterMs);
   if (/json/i.test(res.header("content-type") ?? "")) {
     try {
       const parsed = SalesforceApiErrorBody.safeParse(JSON.parse(res.body));
@@ -104,3 +116,19 @@ export function toApiError(res: {
     retryAfterMs,
   );
 }
+
+/** `<faultcode>sf:INVALID_SESSION_ID</faultcode><faultstring>...</faultstring>` of a SOAP fault. */
+export function soapFaultOf(body: string): { code: string; message: string } | undefined {
+  const code = /<faultcode>(?:[\w-]+:)?([\w]+)<\/faultcode>/.exec(body)?.[1];
+  if (!code) return undefined;
+  const message = /<faultstring>([^<]*)<\/faultstring>/.exec(body)?.[1] ?? code;
+  return { code, message: unescapeXml(message) };
+}
+
+const unescapeXml = (text: string) =>
+  text
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, "&");

@@ -10,10 +10,13 @@ import {
   parseApiUsage,
   type SalesforceConnection,
   type SalesforceDmlOptions,
+  type SalesforceMergeRequest,
+  type SalesforceMergeResult,
   type SalesforceQueryOptions,
   type SalesforceSObject,
 } from "./connection.ts";
 import { isErrorStatus, networkCode, SalesforceNetworkError, toApiError } from "./errors.ts";
+import { mergeEnvelope, parseMergeResponse } from "./soap-merge.ts";
 
 type Fields = Record<string, unknown>;
 
@@ -99,6 +102,19 @@ class FetchConnection implements SalesforceConnection {
     };
   }
 
+  async merge(requests: SalesforceMergeRequest[]): Promise<SalesforceMergeResult[]> {
+    if (requests.length === 0) return [];
+    const url = `${this.instanceUrl.replace(/\/+$/, "")}/services/Soap/u/${this.#version}`;
+    const text = await this.#request(
+      "POST",
+      url,
+      mergeEnvelope(this.accessToken, requests),
+      { "content-type": "text/xml", SOAPAction: '""' },
+      false,
+    );
+    return parseMergeResponse(String(text));
+  }
+
   #base(): string {
     return `${this.instanceUrl.replace(/\/+$/, "")}/services/data/v${this.#version}`;
   }
@@ -126,17 +142,18 @@ class FetchConnection implements SalesforceConnection {
     url: string,
     body?: unknown,
     extraHeaders: Record<string, string> = {},
+    json = true,
   ): Promise<unknown> {
     const headers: Record<string, string> = { ...extraHeaders };
-    if (this.accessToken) headers.Authorization = `Bearer ${this.accessToken}`;
-    if (body !== undefined) headers["content-type"] = "application/json";
+    if (this.accessToken && json) headers.Authorization = `Bearer ${this.accessToken}`;
+    if (body !== undefined && json) headers["content-type"] = "application/json";
     let res: Response;
     let text: string;
     try {
       res = await fetch(url, {
         method,
         headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        ...(body !== undefined ? { body: json ? JSON.stringify(body) : String(body) } : {}),
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
       text = await res.text();

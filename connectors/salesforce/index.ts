@@ -11,6 +11,7 @@ import type {
   EngagementCapable,
   ErasureCapable,
   MergeCapable,
+  RecordMergeCapable,
 } from "../contract.ts";
 import {
   createSalesforceClient,
@@ -26,6 +27,7 @@ import { fetchByIds, findByEmails, pullChanges, write } from "./contacts.ts";
 import { pullEngagement, type SalesforceActivityOptions, writeActivities } from "./engagement.ts";
 import { erase } from "./erasure.ts";
 import { pullMerges } from "./merges.ts";
+import { mergeRecords } from "./record-merge.ts";
 
 export type SalesforceObject = "Lead" | "Contact";
 
@@ -65,7 +67,8 @@ export interface SalesforceConnector
     ConsentCapable,
     EngagementCapable,
     ErasureCapable,
-    MergeCapable {
+    MergeCapable,
+    RecordMergeCapable {
   readonly client: SalesforceClient;
   writeActivities: NonNullable<EngagementCapable["writeActivities"]>;
 }
@@ -98,6 +101,7 @@ export function createSalesforceConnector(config: SalesforceConnectorConfig): Sa
     writeActivities: (ops) => writeActivities(client, activities, ops),
     erase: (refs) => erase(client, purposes.length > 0, refs),
     pullMerges: (cursor) => pullMerges(client, config.objects, cursor),
+    mergeRecords: (merges) => mergeRecords(client, objects, merges),
     pullChanges(object, cursor, options) {
       assertObject(object);
       return pullChanges(client, config, object, cursor, options);

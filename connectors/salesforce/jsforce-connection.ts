@@ -12,6 +12,7 @@ import {
   parseApiUsage,
   type SalesforceConnection,
   type SalesforceDmlOptions,
+  type SalesforceMergeResult,
 } from "./connection.ts";
 import { isErrorStatus, toApiError } from "./errors.ts";
 
@@ -76,6 +77,24 @@ export const jsforceConnection: ConnectionFactory = (options) => {
       await conn.query(soql, { headers: o.headers ?? {}, scanAll: o.scanAll === true }),
     queryMore: async (locator, o = {}) =>
       await conn.queryMore(locator, { headers: o.headers ?? {} } as QueryOptions),
+    async merge(requests) {
+      if (requests.length === 0) return [];
+      // jsforce's SOAP client posts through the same transport: one try, typed faults.
+      const results: unknown = await conn.soap.merge(
+        requests.map((r) => ({
+          masterRecord: { type: r.type, Id: r.masterId },
+          recordToMergeIds: r.mergeIds,
+        })) as unknown as Parameters<typeof conn.soap.merge>[0],
+      );
+      return (Array.isArray(results) ? results : [results]).map(
+        (r: Partial<SalesforceMergeResult>) => ({
+          id: r.id ?? null,
+          success: r.success === true,
+          errors: r.errors ?? [],
+          mergedRecordIds: r.mergedRecordIds ?? [],
+        }),
+      );
+    },
     sobject(type) {
       const sobject = conn.sobject(type);
       return {

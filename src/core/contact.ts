@@ -71,6 +71,8 @@ export type CanonicalValues = Partial<Record<CanonicalField, FieldValue>>;
 export interface Observation {
   value: FieldValue;
   at: number;
+  /** A blank found by a merge while the other person held a value: it counts as the oldest observation. */
+  blankAtMerge?: true;
 }
 export type Observed = Partial<Record<CanonicalField, Observation>>;
 
@@ -92,6 +94,8 @@ export interface Link {
   observed: Observed;
   consent?: LinkConsent;
   lastSyncedAt: number | null;
+  /** The hub created the record there (see `shareASystem`); absent for a record its system made. */
+  createdByHub?: true;
 }
 
 /** What other systems are given of a lead score (see `scoring/publish.ts`). */

@@ -23,7 +23,8 @@ export function survive(links: readonly Link[], rules: Rules): Golden {
       NonNullable<Observed[CanonicalField]>,
     ][]) {
       const list = candidates.get(field) ?? [];
-      list.push({ value: observation.value, system: link.system, at: observation.at });
+      const at = observation.blankAtMerge ? 0 : observation.at;
+      list.push({ value: observation.value, system: link.system, at });
       candidates.set(field, list);
     }
   }

@@ -86,7 +86,7 @@ export const DeadLetterView = z
     system: z.string(),
     object: z.string(),
     externalId: z.string().nullable(),
-    operation: z.enum(["create", "update"]),
+    operation: z.enum(["create", "update", "merge"]),
     error: z.object({
       code: z.string(),
       message: z.string(),

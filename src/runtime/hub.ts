@@ -30,6 +30,8 @@ export interface HubOptions {
   logger?: Logger;
   /** Overrides for the simulators' options (tests shrink rate limits, pick ports). */
   sandbox?: Pick<SandboxPlan, "hubspot" | "salesforce" | "marketo">;
+  /** Simulators already running, used instead of starting any: they outlive the hub, as real systems outlive a restart. */
+  sandboxes?: Sandboxes;
   /** Off in tests that drive runs themselves. */
   schedule?: boolean;
 }
@@ -50,25 +52,28 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
 
   const simulate = (system: HubConfig["systems"][number]) =>
     config.systems.includes(system) && config[system] === null;
-  const sandboxes = await startSandboxes({
-    people: config.sandbox.people,
-    ...(simulate("hubspot")
-      ? { hubspot: { port: config.sandbox.hubspotPort, ...options.sandbox?.hubspot } }
-      : {}),
-    ...(simulate("salesforce")
-      ? { salesforce: { port: config.sandbox.salesforcePort, ...options.sandbox?.salesforce } }
-      : {}),
-    ...(simulate("marketo")
-      ? { marketo: { port: config.sandbox.marketoPort, ...options.sandbox?.marketo } }
-      : {}),
-  });
+  const owned = options.sandboxes === undefined;
+  const sandboxes =
+    options.sandboxes ??
+    (await startSandboxes({
+      people: config.sandbox.people,
+      ...(simulate("hubspot")
+        ? { hubspot: { port: config.sandbox.hubspotPort, ...options.sandbox?.hubspot } }
+        : {}),
+      ...(simulate("salesforce")
+        ? { salesforce: { port: config.sandbox.salesforcePort, ...options.sandbox?.salesforce } }
+        : {}),
+      ...(simulate("marketo")
+        ? { marketo: { port: config.sandbox.marketoPort, ...options.sandbox?.marketo } }
+        : {}),
+    }));
   const settings = sandboxSettings(config, sandboxes);
   const metrics = createMetrics();
   const loop = watchEventLoop(metrics, "http");
   const engine = await startEngineThread({ config, settings }, { store, logger, metrics }).catch(
     async (error: unknown) => {
       loop.stop();
-      await closeSandboxes(sandboxes);
+      if (owned) await closeSandboxes(sandboxes);
       closeDb();
       throw error;
     },
@@ -132,7 +137,7 @@ export async function startHub(config: HubConfig, options: HubOptions = {}): Pro
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await engine.close();
       loop.stop();
-      await closeSandboxes(sandboxes);
+      if (owned) await closeSandboxes(sandboxes);
       closeDb();
     },
   };

@@ -26,9 +26,10 @@ const SAVE_SQL = {
   /** Checks a person about to be deleted (a merge's loser) is as read; no-op if gone already. */
   touch: "update contacts set version = ? where id = ?",
   dropLinks: "delete from links where contact_id = ?",
-  link: `insert into links (system, object, external_id, contact_id, observed, consent, last_synced_at) values (?, ?, ?, ?, ?, ?, ?)
+  link: `insert into links (system, object, external_id, contact_id, observed, consent, last_synced_at, created_by_hub) values (?, ?, ?, ?, ?, ?, ?, ?)
     on conflict (system, object, external_id) do update set contact_id = excluded.contact_id,
-    observed = excluded.observed, consent = excluded.consent, last_synced_at = excluded.last_synced_at`,
+    observed = excluded.observed, consent = excluded.consent, last_synced_at = excluded.last_synced_at,
+    created_by_hub = excluded.created_by_hub`,
   dropLink:
     "delete from links where system = ? and object = ? and external_id = ? and contact_id = ?",
   dropKeys: "delete from match_keys where contact_id = ?",
@@ -63,6 +64,7 @@ interface LinkRowText {
   observed: string;
   consent: string | null;
   last_synced_at: number | null;
+  created_by_hub: number;
 }
 
 /** Ids whose last save is remembered (a batch saves its people twice within a few hundred). */
@@ -259,6 +261,7 @@ export function contactQueries(db: Db, identity: Identity, options: { holds?: bo
           JSON.stringify(link.observed),
           link.consent ? JSON.stringify(link.consent) : null,
           link.lastSyncedAt,
+          link.createdByHub ? 1 : 0,
         ] as const;
         const key = linkKey(link);
         const row = JSON.stringify(values);
@@ -378,7 +381,7 @@ export function contactQueries(db: Db, identity: Identity, options: { holds?: bo
       ...parts.map((part) =>
         db.$client
           .prepare(
-            `select system, object, external_id, contact_id, observed, consent, last_synced_at from links where contact_id in (${placeholders(part.length)})`,
+            `select system, object, external_id, contact_id, observed, consent, last_synced_at, created_by_hub from links where contact_id in (${placeholders(part.length)})`,
           )
           .bind(...part),
       ),
@@ -395,6 +398,7 @@ export function contactQueries(db: Db, identity: Identity, options: { holds?: bo
         observed: JSON.parse(row.observed),
         ...(row.consent ? { consent: JSON.parse(row.consent) } : {}),
         lastSyncedAt: row.last_synced_at,
+        ...(row.created_by_hub ? { createdByHub: true as const } : {}),
       });
       byContact.set(row.contact_id, list);
     }

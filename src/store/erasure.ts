@@ -1,7 +1,7 @@
 import { eq, inArray } from "drizzle-orm";
 import { atomically, chunks, rowsPerInsert, statement, together } from "./batch.ts";
 import type { Db } from "./db.ts";
-import { contacts, erasures, tombstones } from "./schema.ts";
+import { contacts, erasures, mergedRecords, recordMerges, tombstones } from "./schema.ts";
 
 export type ErasureRow = typeof erasures.$inferSelect;
 
@@ -9,7 +9,8 @@ export function erasureQueries(db: Db) {
   return {
     /**
      * In one batch: tombstones first, the audit row, then the person's data in the hub
-     * (links, match keys, consent and engagement go with the contact by cascade).
+     * (links, match keys, consent and engagement go with the contact by cascade; the audit
+     * of merges made in systems, which names record ids, is deleted with it).
      */
     async begin(
       row: Omit<ErasureRow, "completedAt">,
@@ -22,6 +23,8 @@ export function erasureQueries(db: Db) {
           statement(db, db.insert(tombstones).values(part).onConflictDoNothing()),
         ),
         statement(db, db.insert(erasures).values(row)),
+        statement(db, db.delete(recordMerges).where(eq(recordMerges.contactId, contactId))),
+        statement(db, db.delete(mergedRecords).where(eq(mergedRecords.contactId, contactId))),
         statement(db, db.delete(contacts).where(eq(contacts.id, contactId))),
       ]);
     },

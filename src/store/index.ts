@@ -7,6 +7,7 @@ import { erasureQueries } from "./erasure.ts";
 import { cursorQueries, inboxQueries } from "./inbox.ts";
 import { jobQueries } from "./jobs.ts";
 import { pushQueueQueries } from "./push-queue.ts";
+import { recordMergeQueries } from "./record-merges.ts";
 import { settingQueries } from "./settings.ts";
 
 export { type D1Like, type Db, storeDb } from "./db.ts";
@@ -29,6 +30,7 @@ export function createStore(db: Db, identity: Identity, options: { holds?: boole
     consent: consentQueries(db),
     engagement: engagementQueries(db),
     erasures: erasureQueries(db),
+    recordMerges: recordMergeQueries(db),
     settings: settingQueries(db),
   };
 }

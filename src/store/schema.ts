@@ -44,6 +44,8 @@ export const links = sqliteTable(
     /** Consent per channel/purpose as the hub last saw or wrote it there (echo suppression). */
     consent: text("consent", { mode: "json" }).$type<LinkConsent>(),
     lastSyncedAt: integer("last_synced_at"),
+    /** The hub created this record (a copy of a person another system holds), not its system. */
+    createdByHub: integer("created_by_hub", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [
     primaryKey({ columns: [t.system, t.object, t.externalId] }),
@@ -136,7 +138,7 @@ export const deadLetters = sqliteTable(
     system: text("system").notNull(),
     object: text("object").notNull(),
     externalId: text("external_id"),
-    operation: text("operation", { enum: ["create", "update"] }).notNull(),
+    operation: text("operation", { enum: ["create", "update", "merge"] }).notNull(),
     /** The last failure's error. */
     error: text("error", { mode: "json" })
       .$type<{ code: string; message: string; fields?: string[] }>()
@@ -282,3 +284,48 @@ export const pushQueue = sqliteTable("push_queue", {
   contactId: text("contact_id").primaryKey(),
   queuedAt: integer("queued_at").notNull(),
 });
+
+/**
+ * Merges the hub made inside a system (HubSpot, Salesforce, Marketo) after merging people:
+ * the audit of what was folded into what, and whether the system did it.
+ */
+export const recordMerges = sqliteTable(
+  "record_merges",
+  {
+    id: text("id").primaryKey(),
+    contactId: text("contact_id").notNull(),
+    system: text("system").notNull(),
+    object: text("object").notNull(),
+    primaryId: text("primary_id").notNull(),
+    mergedIds: text("merged_ids", { mode: "json" }).$type<string[]>().notNull(),
+    /** The record that survived (HubSpot gives the merged contact a new id). */
+    survivorId: text("survivor_id"),
+    status: text("status", { enum: ["merged", "failed"] }).notNull(),
+    error: text("error", { mode: "json" }).$type<{
+      code: string;
+      message: string;
+      retryable: boolean;
+    }>(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("record_merges_contact").on(t.contactId, t.createdAt)],
+);
+
+/**
+ * Records the hub merged away inside their system. A copy of one read before the merge
+ * (a batch that fetched it just before) must not link it to the person again.
+ */
+export const mergedRecords = sqliteTable(
+  "merged_records",
+  {
+    system: text("system").notNull(),
+    object: text("object").notNull(),
+    externalId: text("external_id").notNull(),
+    contactId: text("contact_id").notNull(),
+    mergedAt: integer("merged_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.system, t.object, t.externalId] }),
+    index("merged_records_contact").on(t.contactId),
+  ],
+);

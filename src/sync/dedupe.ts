@@ -55,9 +55,17 @@ export function matchViewsOf(contact: Contact, golden: boolean): MatchRecord[] {
   return out;
 }
 
-/** Systems that keep one record per person; an imported file says nothing of the kind. */
+/**
+ * Systems that keep one record per person and made this person's record themselves. An
+ * imported file says nothing of the kind, nor does a copy the hub created there (while the
+ * pair waited for review, say): the hub merges its own copies in that system.
+ */
 const systemsOf = (contact: Contact) =>
-  new Set(contact.links.map((l) => l.system).filter((system) => !system.startsWith("csv:")));
+  new Set(
+    contact.links
+      .filter((l) => !l.createdByHub && !l.system.startsWith("csv:"))
+      .map((l) => l.system),
+  );
 
 /**
  * Two people who each already have a record in the same system are, as far as that system

@@ -104,7 +104,12 @@ async function processGroup(deps: DrainDeps, group: NoticeRef[]) {
   if (gone.length > 0) await deps.unlink(gone);
   // HubSpot merged records: the survivor was just synced; fold the merged-away ones into it.
   for (const row of group.filter((r) => r.kind === "merge")) {
-    const ids = ((row.detail?.mergedObjectIds as unknown[] | undefined) ?? [])
+    // Since 2024 HubSpot gives the merged contact a new id: the primary's old one is merged away too.
+    const primaryId = row.detail?.primaryObjectId;
+    const ids = [
+      ...((row.detail?.mergedObjectIds as unknown[] | undefined) ?? []),
+      ...(primaryId === undefined ? [] : [primaryId]),
+    ]
       .map(String)
       .filter((id) => id !== row.externalId);
     const ref = (externalId: string) => ({ system: connector.system, object, externalId });

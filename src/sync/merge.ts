@@ -1,5 +1,5 @@
 import type { SourceRecord } from "../../connectors/contract.ts";
-import type { Contact } from "../core/contact.ts";
+import { type Contact, linkKey } from "../core/contact.ts";
 import {
   type MatchingConfig,
   type MatchRecord,
@@ -17,6 +17,7 @@ import {
   publishPeople,
   unlinkRecords,
 } from "./pipeline.ts";
+import { recordKey } from "./record-merge-plan.ts";
 
 type Ref = Pick<SourceRecord, "system" | "object" | "externalId">;
 
@@ -48,6 +49,20 @@ export async function mergePeople(
   return merged;
 }
 
+/** An operator's merge of two people: made in the hub, then carried into every system holding both. */
+export async function mergeByOperator(
+  deps: PipelineDeps,
+  winnerId: string,
+  loserId: string,
+  reason: string,
+  evidence: unknown = null,
+): Promise<Contact | undefined> {
+  const merged = await mergePeople(deps, winnerId, loserId, reason, evidence);
+  if (!merged) return undefined;
+  await publishPeople(deps, [merged.id]);
+  return (await deps.store.contacts.get(merged.id)) ?? merged;
+}
+
 /** Undoes the given merge into this person, or the most recent one not yet undone. */
 export async function unmergePeople(
   deps: PipelineDeps,
@@ -62,6 +77,7 @@ export async function unmergePeople(
   if (!merge || merge.undoneAt !== null || !winner) return undefined;
   const now = deps.now();
   const split = splitContact(winner, merge.loser, deps.mappings.rules, now);
+  split.loser = await withFoldedRecordsValues(deps, winner.id, merge.loser, split.loser);
   await deps.store.contacts.unmerge(merge, split.winner, split.loser, now);
   // Undoing a merge says "these are two people": the matcher must not merge them again.
   await deps.store.duplicates.decide(split.winner.id, split.loser.id, {
@@ -72,6 +88,31 @@ export async function unmergePeople(
   });
   await publishPeople(deps, [split.winner.id, split.loser.id]);
   return { ...split, merge };
+}
+
+/**
+ * No system can undo a merge (HubSpot, Salesforce and Marketo have no unmerge), so a
+ * split-off person whose records the hub merged away inside systems has no record left
+ * there: they keep the values they had (their golden record before the merge) and are
+ * created anew in those systems when published. The survivor there keeps the history of both.
+ */
+async function withFoldedRecordsValues(
+  deps: PipelineDeps,
+  winnerId: string,
+  before: Contact,
+  restored: Contact,
+): Promise<Contact> {
+  const folded = new Set(
+    (await deps.store.recordMerges.forContact(winnerId))
+      .filter((row) => row.status === "merged")
+      .flatMap((row) => row.mergedIds.map((id) => recordKey(row.system, row.object, id))),
+  );
+  const lost = before.links.some(
+    (l) =>
+      folded.has(recordKey(l.system, l.object, l.externalId)) &&
+      !restored.links.some((r) => linkKey(r) === linkKey(l)),
+  );
+  return lost ? { ...restored, golden: { ...before.golden, ...restored.golden } } : restored;
 }
 
 export type PairDecision =
@@ -108,8 +149,10 @@ export async function mergeDuplicate(
   });
   const evidence = { pair: pair.id, probability: pair.probability, evidence: pair.evidence };
   const merged = await mergePeople(deps, winner.id, loser.id, `review:${by}`, evidence);
+  // Publishing carries the merge into every system holding both people's records.
   await publishPeople(deps, [winner.id]);
-  return { ok: true, ...(merged ? { contact: merged } : {}) };
+  const after = merged && (await deps.store.contacts.get(winner.id));
+  return { ok: true, ...(after ? { contact: after } : {}) };
 }
 
 /** A reviewer says a queued pair are two people; the matcher never proposes them again. */
@@ -140,15 +183,21 @@ export async function followSourceMerge(
   merged: Ref[],
 ): Promise<void> {
   const [survivor] = await deps.store.contacts.loadFor([primary], []);
+  let followed = false;
   for (const ref of merged) {
     const [other] = await deps.store.contacts.loadFor([ref], []);
-    if (survivor && other)
+    if (survivor && other && other.id !== survivor.id) {
       await mergePeople(deps, survivor.id, other.id, `${ref.system}:merge`, {
         primary,
         merged: ref,
       });
+      followed = true;
+    }
   }
   await unlinkRecords(deps, merged);
+  // The people are one now: their records in the other systems are merged there too. A
+  // merge the hub made itself comes back here with its records already relinked: a no-op.
+  if (survivor && followed) await publishPeople(deps, [survivor.id]);
 }
 
 /**

@@ -11,6 +11,8 @@ import type { Store } from "../store/index.ts";
 import { type ConsentSlots, syncConsent } from "./consent-sync.ts";
 import type { Matcher } from "./dedupe.ts";
 import { withoutErased } from "./erasure.ts";
+import { recordKey } from "./record-merge-plan.ts";
+import { mergeInSystems, plannedRecordMerges, withoutMergedAway } from "./record-merges.ts";
 import { rescoreTouched } from "./scoring.ts";
 
 export interface PipelineDeps {
@@ -56,7 +58,8 @@ export async function syncRecords(
   const counts: BatchCounts = { read: records.length };
   const live = await withoutErased(deps, records);
   if (live.length < records.length) counts.erased = records.length - live.length;
-  records = live;
+  records = await withoutMergedAway(deps, live);
+  if (records.length < live.length) counts.mergedAway = live.length - records.length;
   const ws = new WorkingSet(await loadContacts(deps, records), deps.newId, deps.identity);
   counts.changed = applyAll(deps, ws, records);
   if (deps.matcher) addCounts(counts, await deps.matcher.resolveTouched(deps, ws, options));
@@ -108,16 +111,33 @@ async function publish(
     }
   }
   if (held > 0) counts["held.create"] = (counts["held.create"] ?? 0) + held;
+  const touched = [...ws.touched].map((id) => ws.contacts.get(id)!);
+  // People merged in the hub who still have several records in one system: the records
+  // about to be merged away there are not written first; the survivor is, so it holds the
+  // merged values when the system folds the others into it.
+  const merges = await plannedRecordMerges(deps, touched);
+  const folded = new Set(
+    merges.flatMap((m) => m.mergedIds.map((id) => recordKey(m.system, m.object, id))),
+  );
+  writes = writes.filter(
+    (w) => !w.externalId || !folded.has(recordKey(w.system, w.object, w.externalId)),
+  );
   for (const write of writes) {
     const key = `${write.system}.${write.externalId ? "update" : "create"}`;
     counts[key] = (counts[key] ?? 0) + 1;
   }
-  const touched = [...ws.touched].map((id) => ws.contacts.get(id)!);
-  if (options.dryRun) return addCounts(counts, await syncConsent(deps, touched, options));
+  if (options.dryRun) {
+    for (const m of merges) counts[`${m.system}.merge`] = (counts[`${m.system}.merge`] ?? 0) + 1;
+    return addCounts(counts, await syncConsent(deps, touched, options));
+  }
 
   await deps.store.contacts.save(touched);
   addCounts(counts, await syncConsent(deps, touched));
-  addCounts(counts, { failed: await push(deps, ws.contacts, writes) });
+  const failed = await push(deps, ws.contacts, writes);
+  addCounts(counts, { failed: failed.size });
+  // A survivor whose write failed would not hold the merged values yet: merge after its retry.
+  const ready = merges.filter((m) => !failed.has(recordKey(m.system, m.object, m.primaryId)));
+  if (ready.length > 0) addCounts(counts, await mergeInSystems(deps, ws.contacts, ready));
   await deps.store.contacts.save(touched);
   return counts;
 }
@@ -148,8 +168,12 @@ function applyAll(deps: PipelineDeps, ws: WorkingSet, records: SourceRecord[]): 
 }
 
 /**
- * Writes for the touched people. Someone in a pair awaiting review is not created in
- * other systems yet: if the reviewer merges, that copy would be a duplicate there.
+ * Writes for the touched people. A pair waiting for review never holds up a person some
+ * system already keeps as a record of its own: they are created everywhere else at once,
+ * and if the reviewer merges, the hub merges their records in each system too. Only a
+ * person no connected system holds yet (rows of an imported file) waits for the decision
+ * before being created anywhere: until then nobody is expecting them, and a merge then
+ * leaves no copy to fold away.
  */
 async function planTouched(
   deps: PipelineDeps,
@@ -157,10 +181,12 @@ async function planTouched(
 ): Promise<{ writes: PlannedWrite[]; held: number }> {
   const targets = deps.mappings.targets.filter((t) => deps.connectors.has(t.system));
   const pending = await deps.store.duplicates.pendingAmong([...ws.touched]);
+  const waits = (id: string) =>
+    pending.has(id) && !ws.contacts.get(id)!.links.some((l) => !l.system.startsWith("csv:"));
   const planned = [...ws.touched].flatMap((id) =>
     planContact(ws.contacts.get(id)!, targets, deps.mappings.rules),
   );
-  const writes = planned.filter((w) => w.externalId !== undefined || !pending.has(w.contactId));
+  const writes = planned.filter((w) => w.externalId !== undefined || !waits(w.contactId));
   return { writes, held: planned.length - writes.length };
 }
 
@@ -195,13 +221,17 @@ function groupBySystem(writes: PlannedWrite[]): Map<SystemName, PlannedWrite[]> 
   return bySystem;
 }
 
-/** Writes per system in parallel; successes update the links, failures become dead letters. */
+/**
+ * Writes per system in parallel; successes update the links, failures become dead letters.
+ * Returns the records whose update failed (`system/object/externalId`) and one entry per
+ * failed create.
+ */
 async function push(
   deps: PipelineDeps,
   contacts: Map<string, Contact>,
   writes: PlannedWrite[],
-): Promise<number> {
-  let failed = 0;
+): Promise<Set<string>> {
+  const failed = new Set<string>();
   await Promise.all(
     [...groupBySystem(writes)].map(async ([system, list]) => {
       const ops: WriteOp[] = list.map((w, i) => ({
@@ -220,7 +250,7 @@ async function push(
           recordWrite(contact, write, result.externalId, now);
           continue;
         }
-        failed++;
+        failed.add(recordKey(system, write.object, write.externalId ?? `new:${write.contactId}`));
         letters.push({
           id: deps.newId(),
           contactId: write.contactId,
@@ -251,7 +281,7 @@ function recordWrite(contact: Contact, write: PlannedWrite, externalId: string, 
     existing.observed = { ...existing.observed, ...write.observed };
     existing.lastSyncedAt = now;
   } else {
-    contact.links.push({ ...ref, observed: write.observed, lastSyncedAt: now });
+    contact.links.push({ ...ref, observed: write.observed, lastSyncedAt: now, createdByHub: true });
   }
 }
 

@@ -57,4 +57,30 @@ describe("merge and unmerge", () => {
       { numRuns: 300 },
     );
   });
+
+  it("a value only one of the two people holds survives their merge, whoever wins, until someone clears it after", () => {
+    fc.assert(
+      fc.property(links("a"), links("b"), (la, lb) => {
+        const a = person("A", la, 1);
+        const b = person("B", lb, 2);
+        const merged = mergeContacts(a, b, rules, 10);
+        for (const field of FIELDS) {
+          const held = (c: Contact) => c.golden[field]?.value != null;
+          // A field one system always decides stays that system's, blank or not.
+          if (held(a) === held(b) || rules(field).startsWith("always_")) continue;
+          expect(merged.golden[field]?.value ?? null).not.toBeNull();
+        }
+        // A blank observed after the merge clears the field as it would for anyone.
+        const [first] = merged.links;
+        const cleared = {
+          ...first!,
+          observed: Object.fromEntries(FIELDS.map((f) => [f, { value: null, at: 5000 }])),
+        };
+        const after = survive([cleared, ...merged.links.slice(1)], rules);
+        for (const field of FIELDS)
+          if (rules(field) === "two_way") expect(after[field]?.value ?? null).toBeNull();
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

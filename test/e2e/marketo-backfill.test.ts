@@ -63,7 +63,7 @@ describe("backfill of 10,000 HubSpot contacts into Marketo under a small rate wi
       return ["succeeded", "failed"].includes(j.status) && j;
     }, 240_000);
     expect(job.status).toBe("succeeded");
-    // Contacts in a pair awaiting review are not copied until someone decides (README).
+    // A pair awaiting review holds back only people no system has yet (README): none here.
     const held = job.progress["held.create"] ?? 0;
     const pending = (await t.api("/v1/duplicates?status=pending&limit=200")).body.results;
     expect(held).toBeLessThanOrEqual(pending.length * 2);

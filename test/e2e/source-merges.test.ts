@@ -31,12 +31,18 @@ describe("merges done in Salesforce are followed", () => {
     await settle(t);
 
     const merged = (await t.api(`/v1/contacts/${a.id}`)).body;
-    // The merged-away lead is gone from the crosswalk; both HubSpot contacts stay linked.
-    expect(systemsOf(merged)).toEqual(["hubspot/contact", "hubspot/contact", "salesforce/Lead"]);
+    // The merged-away lead is gone from the crosswalk, and the merge is carried into HubSpot:
+    // the two contacts become one there (under a new id, as HubSpot merges do).
+    expect(systemsOf(merged)).toEqual(["hubspot/contact", "salesforce/Lead"]);
     expect(merged.sources.some((s: { externalId: string }) => s.externalId === b.sfId)).toBe(false);
     expect(merged.merges[0]).toMatchObject({ reason: "salesforce:merge", mergedContactId: b.id });
-
-    // Each HubSpot record keeps its own email (HubSpot refuses two records with one): no failed writes.
+    const hsId = merged.sources.find((s: { system: string }) => s.system === "hubspot").externalId;
+    expect([a.hsId, b.hsId]).not.toContain(hsId);
+    expect(t.hub.sandboxes.hubspot!.getContact(b.hsId)?.id).toBe(hsId);
+    const audit = (await t.api(`/v1/contacts/${a.id}/record-merges`)).body.results;
+    expect(audit).toEqual([
+      expect.objectContaining({ system: "hubspot", status: "merged", primaryId: a.hsId }),
+    ]);
     expect((await t.api("/v1/dead-letters?status=open")).body.results).toHaveLength(0);
     // Following it twice changes nothing.
     const again = await t.api("/v1/runs", { json: {} });

@@ -12,6 +12,8 @@ export interface TestHubOptions {
   people?: number;
   env?: Record<string, string>;
   sandbox?: HubOptions["sandbox"];
+  /** Simulators that outlive the hub (restart tests); the caller closes them. */
+  sandboxes?: HubOptions["sandboxes"];
   /** Reuse a store file (restart tests). */
   dbPath?: string;
 }
@@ -40,6 +42,7 @@ export async function startTestHub(options: TestHubOptions = {}) {
       salesforce: { outboundRetryBaseMs: 50, ...options.sandbox?.salesforce },
       ...(options.sandbox?.marketo ? { marketo: options.sandbox.marketo } : {}),
     },
+    ...(options.sandboxes ? { sandboxes: options.sandboxes } : {}),
   });
   const api = async (path: string, init: RequestInit & { json?: unknown } = {}) => {
     const { json, ...rest } = init;

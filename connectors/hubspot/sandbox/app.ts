@@ -17,6 +17,7 @@ import { registerConsentRoutes } from "./routes-consent.ts";
 import { registerEngagementRoutes } from "./routes-engagements.ts";
 import { registerGdprRoutes } from "./routes-gdpr.ts";
 import { registerMarketingRoutes } from "./routes-marketing.ts";
+import { registerMergeRoutes } from "./routes-merge.ts";
 import { registerObjectRoutes } from "./routes-objects.ts";
 import { type ContactStore, DEFAULT_READ_PROPERTIES, type StoredContact } from "./store.ts";
 import type { WebhookSender } from "./webhook-sender.ts";
@@ -175,6 +176,7 @@ export function createSandboxApp(state: SandboxState): SandboxApp {
 
   registerGdprRoutes(app, state);
   registerBatchRoutes(app, state);
+  registerMergeRoutes(app, state);
   registerObjectRoutes(app, state);
   registerEngagementRoutes(app, state);
   registerConsentRoutes(app, state);

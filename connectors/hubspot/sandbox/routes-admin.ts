@@ -25,6 +25,8 @@ export interface AdminOps {
   updateContact(id: string, properties: Record<string, string>): Record<string, unknown>;
   deleteContact(id: string): boolean;
   getContact(id: string): Record<string, unknown> | undefined;
+  /** Like a user merging two contacts in the UI: a new contact, `contact.merge` (CRM_UI). */
+  mergeContacts(primaryId: string, mergedId: string): Record<string, unknown>;
   injectFault(fault: FaultSpec): void;
   /** Like the person clicking a preferences/unsubscribe link: fires webhooks (CRM_UI). */
   setSubscription(
@@ -83,6 +85,8 @@ export function adminOps(state: SandboxState): AdminOps {
       return fullObject(conflicts(() => state.store.update(id, properties, "CRM_UI")));
     },
     deleteContact: (id) => state.store.archive(id, "CRM_UI"),
+    mergeContacts: (primaryId, mergedId) =>
+      fullObject(state.store.merge(primaryId, mergedId, "CRM_UI")),
     getContact(id) {
       const contact = state.store.get(id);
       return contact ? fullObject(contact) : undefined;

@@ -36,6 +36,8 @@ export const DEFAULT_CONTACT_PROPERTIES: Record<string, PropertyDefinition> = {
   createdate: { type: "datetime", readOnly: true },
   lastmodifieddate: { type: "datetime", readOnly: true },
   hs_object_id: { type: "number", readOnly: true },
+  hs_merged_object_ids: { type: "enumeration", readOnly: true },
+  hs_additional_emails: { type: "enumeration", readOnly: true },
 };
 
 /** Returned by GET/list when the caller names no properties (as the real API does). */
@@ -61,6 +63,15 @@ export type ContactChange =
   | { type: "creation"; id: string; at: number; source: ChangeSource }
   | { type: "deletion"; id: string; at: number; source: ChangeSource }
   | { type: "privacyDeletion"; id: string; at: number; source: ChangeSource }
+  | {
+      type: "merge";
+      /** The new contact both were merged into. */
+      id: string;
+      at: number;
+      source: ChangeSource;
+      primaryObjectId: string;
+      mergedObjectIds: string[];
+    }
   | {
       type: "propertyChange";
       id: string;
@@ -93,6 +104,16 @@ export function catalogIssue(
   return undefined;
 }
 
+/** A merge HubSpot refuses: `status` and `body` as the API answers it. */
+export class MergeRefusal extends Error {
+  constructor(
+    readonly status: 400 | 404,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export class ConflictError extends Error {
   constructor(readonly existingId: string) {
     super(`Contact already exists. Existing ID: ${existingId}`);
@@ -105,6 +126,8 @@ export class ContactStore {
   readonly catalog: Map<string, PropertyDefinition>;
   private readonly contacts = new Map<string, StoredContact>();
   private readonly emails = new Map<string, string>();
+  /** Ids merged away, each pointing at the contact it became part of. */
+  private readonly mergedInto = new Map<string, string>();
   private nextId = 1001;
   private lastTick = 0;
   private readonly listeners: Array<(change: ContactChange) => void> = [];
@@ -131,8 +154,9 @@ export class ContactStore {
     return [...this.contacts.values()];
   }
 
+  /** The contact with this id, or the one a contact with this id was merged into. */
   get(id: string): StoredContact | undefined {
-    return this.contacts.get(id);
+    return this.contacts.get(this.mergedInto.get(id) ?? id);
   }
 
   getByEmail(email: string): StoredContact | undefined {
@@ -246,6 +270,59 @@ export class ContactStore {
     const at = this.tick();
     this.emit({ type: "privacyDeletion", id, at, source });
     this.emit({ type: "deletion", id, at, source });
+    return contact;
+  }
+
+  /**
+   * Merges two contacts into a new one with a new id (HubSpot's merge since 2024): the
+   * primary's values win, values only the other holds are kept, the other's email becomes
+   * an additional email, and both old ids keep resolving to the new contact. Fires
+   * `contact.merge` for the new contact.
+   */
+  merge(primaryId: string, mergedId: string, source: ChangeSource): StoredContact {
+    const primary = this.get(primaryId);
+    const merged = this.get(mergedId);
+    if (!primary || !merged) throw new MergeRefusal(404, "resource not found");
+    if (primary.id === merged.id) throw new MergeRefusal(400, "Cannot merge a contact with itself");
+    const at = this.tick();
+    const id = String(this.nextId++);
+    const iso = new Date(at).toISOString();
+    const ids = [primary, merged].flatMap((c) => [
+      ...(c.properties.hs_merged_object_ids?.split(";") ?? []),
+      c.id,
+    ]);
+    const extraEmails = [
+      merged.properties.email,
+      ...[primary, merged].flatMap((c) => c.properties.hs_additional_emails?.split(";") ?? []),
+    ].filter((e): e is string => Boolean(e));
+    const properties: Record<string, string> = { ...merged.properties, ...primary.properties };
+    if (extraEmails.length > 0) properties.hs_additional_emails = extraEmails.join(";");
+    properties.hs_merged_object_ids = ids.join(";");
+    const created = Math.min(primary.createdAt, merged.createdAt);
+    Object.assign(properties, {
+      createdate: new Date(created).toISOString(),
+      lastmodifieddate: iso,
+      hs_object_id: id,
+    });
+    for (const old of [primary, merged]) {
+      this.contacts.delete(old.id);
+      if (old.properties.email) this.emails.delete(old.properties.email.toLowerCase());
+    }
+    for (const [alias, target] of this.mergedInto)
+      if (target === primary.id || target === merged.id) this.mergedInto.set(alias, id);
+    this.mergedInto.set(primary.id, id);
+    this.mergedInto.set(merged.id, id);
+    const contact: StoredContact = { id, properties, createdAt: created, updatedAt: at };
+    this.contacts.set(id, contact);
+    if (properties.email) this.emails.set(properties.email.toLowerCase(), id);
+    this.emit({
+      type: "merge",
+      id,
+      at,
+      source,
+      primaryObjectId: primary.id,
+      mergedObjectIds: [merged.id],
+    });
     return contact;
   }
 

@@ -19,6 +19,9 @@ export interface WebhookEvent {
   changeFlag?: string;
   propertyName?: string;
   propertyValue?: string;
+  primaryObjectId?: number;
+  mergedObjectIds?: number[];
+  newObjectId?: number;
 }
 
 export interface WebhookSenderOptions {
@@ -37,6 +40,7 @@ const SUBSCRIPTION_IDS: Record<ContactChange["type"], number> = {
   propertyChange: 5002,
   deletion: 5003,
   privacyDeletion: 5004,
+  merge: 5005,
 };
 
 export class WebhookSender {
@@ -76,6 +80,11 @@ export class WebhookSender {
     if (change.type === "propertyChange") {
       event.propertyName = change.propertyName;
       event.propertyValue = change.propertyValue;
+    }
+    if (change.type === "merge") {
+      event.primaryObjectId = Number(change.primaryObjectId);
+      event.mergedObjectIds = change.mergedObjectIds.map(Number);
+      event.newObjectId = Number(change.id);
     }
     this.pending.push(event);
     this.flushTimer ??= setTimeout(() => this.flush(), this.options.batchDelayMs);

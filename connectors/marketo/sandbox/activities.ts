@@ -32,6 +32,12 @@ const RUN = [attr("Campaign Run ID", "integer"), attr("Choice Number", "integer"
  */
 export const DELETE_LEAD_TYPE = 37;
 
+/**
+ * Merge Leads (32), logged on the winner. Attribute names as reported in describe answers
+ * seen in the wild (*unconfirmed*: the docs list the type, not its attributes).
+ */
+export const MERGE_LEADS_TYPE = 32;
+
 export const ACTIVITY_TYPES: readonly ActivityTypeDef[] = [
   {
     id: 1,
@@ -119,6 +125,19 @@ export const ACTIVITY_TYPES: readonly ActivityTypeDef[] = [
     description: "Changed attribute value for a person",
     primaryAttribute: attr("Attribute Name", "integer"),
     attributes: [attr("New Value"), attr("Old Value"), attr("Reason"), attr("Source")],
+  },
+  {
+    id: MERGE_LEADS_TYPE,
+    name: "Merge Leads",
+    description: "Merge leads",
+    primaryAttribute: attr("Lead ID", "integer"),
+    attributes: [
+      attr("Merge IDs"),
+      attr("Excluded Leads"),
+      attr("Master Updated", "boolean"),
+      attr("Merge Source"),
+      attr("Merged in Sales", "boolean"),
+    ],
   },
   {
     id: DELETE_LEAD_TYPE,
@@ -215,6 +234,11 @@ export class ActivityLog {
 
   all(): StoredActivity[] {
     return [...this.list];
+  }
+
+  /** The lead's history becomes another's (a merged-away lead's goes to the winner). */
+  moveLead(from: number, to: number): void {
+    for (const activity of this.list) if (activity.leadId === from) activity.leadId = to;
   }
 
   /** Drops every activity of the lead (deleting a person deletes their history); returns how many. */

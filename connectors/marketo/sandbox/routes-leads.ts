@@ -179,7 +179,31 @@ async function deleteLeads(c: Context<Env>, state: SandboxState): Promise<Respon
   return ok(c, { result: input.map((item) => deleteOne(state, item)) });
 }
 
+/**
+ * Merge Leads: `POST /rest/v1/leads/{id}/merge.json?leadId=` or `?leadIds=` (comma-separated
+ * or repeated), `mergeInCRM` accepted and ignored (no CRM sync here). Success has no result.
+ * Errors (all request-level, *unconfirmed* codes): 1004 for a winner or loser that does not
+ * exist, 1003 for no losers, a lead merged with itself or a non-numeric id.
+ */
+function mergeLeadsRoute(c: Context<Env>, state: SandboxState, file: string): Response {
+  const m = /^(\d+)$/.exec(file);
+  if (!m) return fail(c, "610");
+  const winner = Number(m[1]);
+  const raw = [...(c.req.queries("leadIds") ?? []), ...(c.req.queries("leadId") ?? [])].flatMap(
+    (v) => list(v),
+  );
+  if (raw.length === 0) throw new ApiError("1003", "leadIds cannot be blank");
+  if (!raw.every((id) => /^\d+$/.test(id))) throw new ApiError("1003", "Invalid lead id");
+  const losers = [...new Set(raw.map(Number))];
+  if (losers.includes(winner)) throw new ApiError("1003", "Cannot merge a lead with itself");
+  for (const id of [winner, ...losers])
+    if (!state.store.get(id)) throw new ApiError("1004", `Lead [${id}] not found`);
+  state.store.merge(winner, losers, "api");
+  return ok(c);
+}
+
 export function registerLeadRoutes(app: Hono<Env>, state: SandboxState): void {
+  app.post("/rest/v1/leads/:id/merge.json", (c) => mergeLeadsRoute(c, state, c.req.param("id")));
   app.post("/rest/v1/leads/delete.json", (c) => deleteLeads(c, state));
   app.get("/rest/v1/leads.json", (c) => getLeads(c, state, new URL(c.req.url).searchParams));
   app.post("/rest/v1/leads.json", async (c) => {

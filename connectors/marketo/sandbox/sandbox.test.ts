@@ -218,7 +218,7 @@ describe("activities", () => {
     expect(again).toMatchObject({ success: true, moreResult: false });
     expect(again.result).toBeUndefined();
     const types = (await api("/rest/v1/activities/types.json", { token: t })).body.result;
-    expect(types.map((x: any) => x.id)).toEqual([1, 2, 6, 7, 8, 9, 10, 11, 12, 13, 37, 46]);
+    expect(types.map((x: any) => x.id)).toEqual([1, 2, 6, 7, 8, 9, 10, 11, 12, 13, 32, 37, 46]);
     const tooMany = await api(
       `/rest/v1/activities.json?nextPageToken=${next}&activityTypeIds=1,2,3,4,5,6,7,8,9,10,11`,
       { token: t },

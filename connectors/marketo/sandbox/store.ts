@@ -5,7 +5,7 @@
  * emails are allowed (as in Marketo); email lookups are case-insensitive. A delete removes
  * the lead and its activity history and logs a Delete Lead activity (37).
  */
-import { type ActivityLog, DELETE_LEAD_TYPE } from "./activities.ts";
+import { type ActivityLog, DELETE_LEAD_TYPE, MERGE_LEADS_TYPE } from "./activities.ts";
 import { coerce, type FieldCatalogue, formatDatetime, type StoredValue } from "./fields.ts";
 
 export interface StoredLead {
@@ -191,6 +191,45 @@ export class LeadStore {
       attributes: [],
     });
     return true;
+  }
+
+  /**
+   * Merge Leads: the winner's blank fields are filled from the losers in the order given
+   * (the first loser with a value wins; Adobe KB ka-28666), the losers' activity histories
+   * become the winner's, the losers are gone from every read, and a Merge Leads activity
+   * (32) is logged on the winner. Ids are never reused.
+   */
+  merge(winnerId: number, loserIds: number[], source: ChangeSource): void {
+    const winner = this.leads.get(winnerId)!;
+    const losers = loserIds.map((id) => this.leads.get(id)!);
+    const filled: Record<string, StoredValue> = {};
+    for (const loser of losers)
+      for (const [name, value] of Object.entries(loser.values)) {
+        const current = winner.values[name];
+        if (value !== null && (current === undefined || current === null || current === ""))
+          filled[name] ??= value;
+      }
+    const at = this.clock();
+    for (const loser of losers) {
+      this.indexEmail(loser, false);
+      this.leads.delete(loser.id);
+      this.activities.moveLead(loser.id, winnerId);
+    }
+    this.activities.add({
+      leadId: winnerId,
+      activityDate: at,
+      activityTypeId: MERGE_LEADS_TYPE,
+      primaryAttributeValueId: winnerId,
+      primaryAttributeValue: String(winner.values.email ?? winnerId),
+      attributes: [
+        { name: "Merge IDs", value: [winnerId, ...loserIds].join(",") },
+        { name: "Excluded Leads", value: null },
+        { name: "Master Updated", value: Object.keys(filled).length > 0 },
+        { name: "Merge Source", value: SOURCE_LABEL[source] },
+        { name: "Merged in Sales", value: false },
+      ],
+    });
+    if (Object.keys(filled).length > 0) this.update(winnerId, filled, source);
   }
 
   private emit(change: LeadChange): void {

@@ -18,6 +18,7 @@ import { OutboundQueue } from "./outbound.ts";
 import { notFound, sfError } from "./present.ts";
 import { registerRestRoutes } from "./rest.ts";
 import { type FieldValue, PERSON_TYPES, type SObjectType, to18 } from "./schema.ts";
+import { registerSoapRoutes } from "./soap.ts";
 import { OrgStore } from "./store.ts";
 
 export type { Fault } from "./admin.ts";
@@ -206,6 +207,23 @@ export async function startSalesforceSandbox(
     await next();
   });
   registerRestRoutes(app, { store, queryPageSize: options.queryPageSize ?? 2000 });
+  registerSoapRoutes(app, {
+    store,
+    accepts: (sessionId) => sessions.accepts(sessionId),
+    take: () => {
+      if (used >= dailyLimit) return false;
+      used++;
+      return true;
+    },
+    fault: (path) => {
+      const index = faults.findIndex((f) => f.pathPrefix && path.startsWith(f.pathPrefix));
+      if (index < 0) return undefined;
+      const fault = faults[index]!;
+      fault.times--;
+      if (fault.times <= 0) faults.splice(index, 1);
+      return fault;
+    },
+  });
   registerCollectionRoutes(app, store);
 
   const write = (outcome: ReturnType<OrgStore["create"]>, type: SObjectType) => {

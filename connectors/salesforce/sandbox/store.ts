@@ -15,6 +15,7 @@ import {
   SOBJECT_TYPES,
   type SObjectType,
   type StoredRecord,
+  typeOfId,
 } from "./schema.ts";
 import type { Condition } from "./soql.ts";
 
@@ -291,9 +292,9 @@ export class OrgStore {
    * Fires no Outbound Message for the deleted ones (a delete never does).
    */
   merge(type: "Lead" | "Contact", masterId: string, duplicateIds: string[]): boolean {
-    const master = this.get(type, masterId);
+    if (this.mergeError(type, masterId, duplicateIds)) return false;
+    const master = this.get(type, masterId)!;
     const duplicates = duplicateIds.map((id) => this.get(type, id));
-    if (!master || duplicates.some((d) => !d) || duplicateIds.length > 2) return false;
     for (const duplicate of duplicates as StoredRecord[]) {
       const id = duplicate.Id as string;
       this.drop(type, id);
@@ -314,6 +315,36 @@ export class OrgStore {
     this.put(type, updated);
     this.onChange(type, updated, master);
     return true;
+  }
+
+  /**
+   * Why a merge() request would fail, as its MergeResult error (codes for a record of
+   * another type, a record merged with itself and too many records are *unconfirmed*).
+   */
+  mergeError(type: SObjectType, masterId: string, duplicateIds: string[]): RecordError | undefined {
+    if (duplicateIds.length === 0 || duplicateIds.length > 2)
+      return {
+        statusCode: "INVALID_OPERATION",
+        message: "A merge request takes the master record and one or two records to merge into it",
+        fields: [],
+      };
+    for (const id of [masterId, ...duplicateIds]) {
+      const own = typeOfId(id);
+      if (own && own !== type)
+        return {
+          statusCode: "INVALID_TYPE_FOR_OPERATION",
+          message: `Merge requires all records to be ${type} records: ${id} is a ${own}`,
+          fields: [],
+        };
+      if (!this.get(type, id)) return this.missingError(type, id);
+    }
+    if (duplicateIds.some((id) => id.slice(0, 15) === masterId.slice(0, 15)))
+      return {
+        statusCode: "INVALID_ID_FIELD",
+        message: "Cannot merge a record with itself",
+        fields: [],
+      };
+    return undefined;
   }
 
   /** What queryAll reads: live records and the recycle bin. */

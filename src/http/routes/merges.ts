@@ -3,7 +3,63 @@ import type { AppDeps } from "../deps.ts";
 import { ApiError, notFound } from "../problem.ts";
 import { ContactView, contactView, ProblemView, problemResponses } from "../views.ts";
 
+const RecordMergeView = z
+  .object({
+    id: z.string(),
+    system: z.string(),
+    object: z.string(),
+    primaryId: z.string(),
+    mergedIds: z.array(z.string()),
+    survivorId: z.string().nullable(),
+    status: z.enum(["merged", "failed"]),
+    error: z.object({ code: z.string(), message: z.string(), retryable: z.boolean() }).nullable(),
+    createdAt: z.string(),
+  })
+  .openapi("RecordMerge");
+
 export function registerMerges(app: OpenAPIHono, deps: AppDeps) {
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/contacts/{id}/record-merges",
+      summary:
+        "Merges the hub made inside systems for this person (HubSpot, Salesforce, Marketo), newest first",
+      request: {
+        params: z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) }),
+      },
+      responses: {
+        200: {
+          description: "The audit of merges carried into systems",
+          content: {
+            "application/json": { schema: z.object({ results: z.array(RecordMergeView) }) },
+          },
+        },
+        ...problemResponses,
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      if (!(await deps.store.contacts.get(id))) throw notFound("contact");
+      const rows = await deps.store.recordMerges.forContact(id);
+      return c.json(
+        {
+          results: rows.map((row) => ({
+            id: row.id,
+            system: row.system,
+            object: row.object,
+            primaryId: row.primaryId,
+            mergedIds: row.mergedIds,
+            survivorId: row.survivorId,
+            status: row.status,
+            error: row.error ?? null,
+            createdAt: new Date(row.createdAt).toISOString(),
+          })),
+        },
+        200,
+      );
+    },
+  );
+
   app.openapi(
     createRoute({
       method: "post",
