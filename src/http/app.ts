@@ -1,4 +1,3 @@
-import { swaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -7,6 +6,8 @@ import type { ConnectedSystem, SystemName } from "../../connectors/contract.ts";
 import { describeError } from "../logger.ts";
 import { LATENCY_BUCKETS, type Metrics } from "../metrics/registry.ts";
 import { requireAdminToken } from "./auth.ts";
+import { registerDocs } from "./console/docs.ts";
+import { registerConsole } from "./console/register.ts";
 import type { AppDeps } from "./deps.ts";
 import { ApiError, problemFromError, problemFromZod, problemResponse } from "./problem.ts";
 import { registerBackfills } from "./routes/backfills.ts";
@@ -16,12 +17,16 @@ import { registerDeadLetters } from "./routes/dead-letters.ts";
 import { registerDuplicates } from "./routes/duplicates.ts";
 import { registerEngagement } from "./routes/engagement.ts";
 import { registerErasures } from "./routes/erasures.ts";
+import { registerHubInfo } from "./routes/hub-info.ts";
 import { registerImports } from "./routes/imports.ts";
+import { registerJobCancel } from "./routes/job-cancel.ts";
 import { registerMerges } from "./routes/merges.ts";
 import { registerMetrics } from "./routes/metrics.ts";
 import { registerRuns } from "./routes/runs.ts";
 import { registerScoring } from "./routes/scoring.ts";
+import { registerSearch } from "./routes/search.ts";
 import { registerDedupeScans, registerMatcherRefit, registerRescore } from "./routes/sweeps.ts";
+import { registerSyncHealth } from "./routes/sync-health.ts";
 import { registerHealth, registerSandbox } from "./routes/system.ts";
 import { registerWebhooks } from "./routes/webhooks.ts";
 
@@ -111,6 +116,11 @@ export function createApp(deps: AppDeps, connected: () => SystemName[]) {
   registerMatcherRefit(app, deps);
   registerDeadLetters(app, deps);
   registerSandbox(app, deps);
+  registerJobCancel(app, deps);
+  registerSearch(app, deps);
+  registerSyncHealth(app, deps);
+  registerHubInfo(app, deps, connected);
+  registerConsole(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", {
     type: "http",
@@ -125,6 +135,6 @@ export function createApp(deps: AppDeps, connected: () => SystemName[]) {
     },
     security: [{ adminToken: [] }],
   });
-  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+  registerDocs(app);
   return app;
 }

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { settle, startTestHub, systemsOf, type TestHub, waitFor } from "../helpers/hub.ts";
+import {
+  leadInBoth,
+  settle,
+  startTestHub,
+  systemsOf,
+  type TestHub,
+  waitFor,
+} from "../helpers/hub.ts";
 
 let t: TestHub;
 beforeAll(async () => {
@@ -41,21 +48,6 @@ async function withoutWebhooks(
     hs.setWebhookTarget(`${t.hub.url}/webhooks/hubspot`);
     sf.setWebhookTarget(`${t.hub.url}/webhooks/salesforce`);
   }
-}
-
-/**
- * A lead keyed into Salesforce, once the hub has copied it to HubSpot. A second lead of the
- * same person is then two records Salesforce holds of its own: a pair for review, never
- * merged unasked (a copy the hub made would not count, see README).
- */
-async function leadInBoth(fields: Record<string, string>) {
-  t.hub.sandboxes.salesforce!.createRecord("Lead", fields);
-  const contact = await waitFor(async () => {
-    const c = await byEmail(fields.Email!);
-    return c?.sources.length === 2 && c;
-  });
-  await settle(t);
-  return contact;
 }
 
 async function byEmail(email: string): Promise<ContactBody | undefined> {
@@ -175,7 +167,7 @@ describe("identity resolution across systems", () => {
 
   it("a likely duplicate inside one system goes to review with its evidence; merge and dismiss are decisions that stick", async () => {
     const sf = t.hub.sandboxes.salesforce!;
-    const first = await leadInBoth({
+    const first = await leadInBoth(t, {
       Email: "ines.duarte@northwind.example",
       FirstName: "Ines",
       LastName: "Duarte-Lobo",
@@ -226,7 +218,7 @@ describe("identity resolution across systems", () => {
 
   it("merging a reviewed pair links the person to every record, and the history explains it", async () => {
     const sf = t.hub.sandboxes.salesforce!;
-    const first = await leadInBoth({
+    const first = await leadInBoth(t, {
       Email: "tomasz.wierzb@contoso.example",
       FirstName: "Tomasz",
       LastName: "Wierzbicki",

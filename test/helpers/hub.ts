@@ -160,6 +160,22 @@ export async function personInBoth(
   };
 }
 
+/**
+ * A lead keyed into Salesforce, once the hub has copied it to HubSpot. A second lead of the
+ * same person is then two records Salesforce holds of its own: a pair for review, never
+ * merged unasked (a copy the hub made would not count, see README).
+ */
+export async function leadInBoth(t: TestHub, fields: Record<string, string> & { Email: string }) {
+  t.hub.sandboxes.salesforce!.createRecord("Lead", fields);
+  const contact = await waitFor(async () => {
+    const c = (await t.api(`/v1/contacts?email=${encodeURIComponent(fields.Email)}`)).body
+      .results[0];
+    return c?.sources.length === 2 && c;
+  });
+  await settle(t);
+  return contact as { id: string; sources: { system: string; externalId: string }[] };
+}
+
 /** A contact's source records as sorted `system/object` strings. */
 export const systemsOf = (contact: { sources: { system: string; object: string }[] }) =>
   contact.sources.map((s) => `${s.system}/${s.object}`).sort();
