@@ -34,7 +34,8 @@ export const matchRecordOf = (contact: Contact): MatchRecord => ({
 
 /**
  * A person's records as the matcher sees them: each linked record's own values (distinct
- * ones: a value the hub wrote and saw echoed is the same record twice), and with `golden`
+ * ones: a value the hub wrote and saw echoed is the same record twice; records the hub
+ * created are left out), and with `golden`
  * the merged record too. A person of several rows is as many records as the rows, so a
  * fit sees the duplicates the store already folded (a fit on merged people would see
  * almost none and learn little), and a new record is compared with each row, not only
@@ -50,7 +51,9 @@ export function matchViewsOf(contact: Contact, golden: boolean): MatchRecord[] {
     out.push({ id: out.length === 0 ? contact.id : `${contact.id}#${out.length}`, fields });
   };
   if (golden || contact.links.length === 0) add(matchFields(attributesOf(contact.golden)));
-  for (const link of contact.links) add(matchFields(attributesOf(link.observed)));
+  // A record the hub created holds only what the hub wrote there: nothing new to compare.
+  for (const link of contact.links)
+    if (!link.createdByHub) add(matchFields(attributesOf(link.observed)));
   if (out.length === 0) out.push(matchRecordOf(contact));
   return out;
 }
@@ -252,9 +255,15 @@ export function createMatcher(options: MatcherOptions = {}) {
         const k = keyString(key);
         inBatch.set(k, (inBatch.get(k) ?? new Set()).add(id));
       }
+    // A key the batch itself holds more often than its block may be large nominates nobody,
+    // as it would in the store: else a page of 500 sharing one key is 250,000 pairs.
     for (const [id, keys] of blockingKeys) {
       const found = ids.get(id)!;
-      for (const key of keys) for (const other of inBatch.get(keyString(key))!) found.add(other);
+      for (const key of keys) {
+        const group = inBatch.get(keyString(key))!;
+        if (group.size > (capOf.get(key.kind) ?? blocking.maxBlockSize)) continue;
+        for (const other of group) found.add(other);
+      }
       found.delete(id);
     }
     return ids;
