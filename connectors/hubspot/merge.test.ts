@@ -1,40 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createHubspotConnector } from "./index.ts";
-import { type RunningHubspotSandbox, startHubspotSandbox } from "./sandbox/index.ts";
-import { startTestReceiver, type TestReceiver } from "./sandbox/test-receiver.ts";
+import { sandboxWithReceiver } from "./sandbox/test-receiver.ts";
 import { parseHubspotWebhook } from "./webhooks.ts";
 
-let sandbox: RunningHubspotSandbox;
-let receiver: TestReceiver;
-
-beforeAll(async () => {
-  receiver = await startTestReceiver();
-  sandbox = await startHubspotSandbox({
-    port: 0,
-    webhookUrl: receiver.url,
-    webhookBatchDelayMs: 5,
-  });
-});
-afterAll(async () => {
-  await sandbox.close();
-  await receiver.close();
-});
+const started = sandboxWithReceiver();
 
 const connector = () =>
   createHubspotConnector({
-    accessToken: sandbox.accessToken,
-    basePath: sandbox.baseUrl,
+    accessToken: started.sandbox.accessToken,
+    basePath: started.sandbox.baseUrl,
     properties: ["email", "firstname", "phone", "hs_merged_object_ids"],
     retry: { attempts: 2, baseMs: 5, maxMs: 10 },
   });
 
 const contact = (properties: Record<string, string>) =>
-  String(sandbox.createContact(properties).id);
+  String(started.sandbox.createContact(properties).id);
 
 async function post(path: string, body: unknown) {
-  const res = await fetch(`${sandbox.baseUrl}${path}`, {
+  const res = await fetch(`${started.sandbox.baseUrl}${path}`, {
     method: "POST",
-    headers: { authorization: `Bearer ${sandbox.accessToken}`, "content-type": "application/json" },
+    headers: {
+      authorization: `Bearer ${started.sandbox.accessToken}`,
+      "content-type": "application/json",
+    },
     body: JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -44,8 +32,8 @@ describe("merging contacts (POST /crm/v3/objects/contacts/merge)", () => {
   it("makes one contact with a new id; the primary's values win, both old ids resolve to it", async () => {
     const primary = contact({ email: "ada.p@example.com", firstname: "Ada" });
     const other = contact({ email: "ada.o@example.com", firstname: "Adah", phone: "+1 555 0100" });
-    await sandbox.webhooksIdle();
-    receiver.clear();
+    await started.sandbox.webhooksIdle();
+    started.receiver.clear();
     const hs = connector();
     const [result] = await hs.mergeRecords([
       { ref: "r", object: "contact", primaryId: primary, mergedIds: [other] },
@@ -62,10 +50,10 @@ describe("merging contacts (POST /crm/v3/objects/contacts/merge)", () => {
     });
     const byOld = await hs.fetchByIds("contact", [primary, other]);
     expect(byOld.map((r) => r.externalId)).toEqual([survivor]);
-    expect(sandbox.contactCount()).toBeGreaterThan(0);
+    expect(started.sandbox.contactCount()).toBeGreaterThan(0);
 
-    await sandbox.webhooksIdle();
-    const notices = receiver.received.flatMap((r) => parseHubspotWebhook(r.body));
+    await started.sandbox.webhooksIdle();
+    const notices = started.receiver.received.flatMap((r) => parseHubspotWebhook(r.body));
     expect(notices).toEqual([
       expect.objectContaining({
         kind: "merge",
@@ -111,7 +99,7 @@ describe("merging contacts (POST /crm/v3/objects/contacts/merge)", () => {
     expect((await post("/crm/v3/objects/contacts/merge", { primaryObjectId: id })).status).toBe(
       400,
     );
-    sandbox.clearRequests();
+    started.sandbox.clearRequests();
     const results = await connector().mergeRecords([
       { ref: "gone", object: "contact", primaryId: id, mergedIds: ["999999"] },
       { ref: "self", object: "contact", primaryId: id, mergedIds: [id] },
@@ -122,7 +110,7 @@ describe("merging contacts (POST /crm/v3/objects/contacts/merge)", () => {
       ["self", false, "VALIDATION_ERROR", false],
       ["obj", false, "UNSUPPORTED_OBJECT", false],
     ]);
-    expect(sandbox.requests().filter((r) => r.path.endsWith("/merge"))).toHaveLength(2);
+    expect(started.sandbox.requests().filter((r) => r.path.endsWith("/merge"))).toHaveLength(2);
   });
 
   it("a merge repeated after its answer was lost counts as made (both ids are one contact already)", async () => {

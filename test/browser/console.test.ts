@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   leadInBoth,
   personInBoth,
+  recordsNamed,
   settle,
   startTestHub,
   type TestHub,
@@ -42,30 +43,6 @@ afterAll(async () => {
 const ready = () => page.waitForSelector("body[data-ready=true]");
 
 /** Records with this last name in each simulator, read through their public APIs. */
-async function recordsNamed(lastName: string) {
-  const hs = t.hub.sandboxes.hubspot!;
-  const sf = t.hub.sandboxes.salesforce!;
-  const search = await waitFor(async () => {
-    const response = await fetch(`${hs.baseUrl}/crm/v3/objects/contacts/search`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${hs.accessToken}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        filterGroups: [
-          { filters: [{ propertyName: "lastname", operator: "EQ", value: lastName }] },
-        ],
-      }),
-    });
-    return response.ok && response;
-  });
-  const soql = encodeURIComponent(`SELECT Id FROM Lead WHERE LastName = '${lastName}'`);
-  const query = await fetch(`${sf.baseUrl}/services/data/v62.0/query?q=${soql}`, {
-    headers: { authorization: `Bearer ${sf.accessToken}` },
-  });
-  return {
-    hubspot: ((await search.json()) as { total: number }).total,
-    salesforce: ((await query.json()) as { totalSize: number }).totalSize,
-  };
-}
 
 describe("the ops console in Chromium", () => {
   it("asks for the admin token, refuses without it, and says so when the hub rejects one", async () => {
@@ -250,7 +227,7 @@ describe("the ops console in Chromium", () => {
     expect(sources.filter((s: string) => s === "hubspot")).toHaveLength(1);
     await settle(t);
     // Merged inside both systems too: one record of Tomasz left in each.
-    expect(await recordsNamed("Wierzbicki")).toEqual({ hubspot: 1, salesforce: 1 });
+    expect(await recordsNamed(t, "Wierzbicki")).toEqual({ hubspot: 1, salesforce: 1 });
     const audit = await t.hub.store.recordMerges.forContact(people[0].contact.id);
     expect(audit.map((r) => [r.system, r.status]).sort()).toEqual([
       ["hubspot", "merged"],

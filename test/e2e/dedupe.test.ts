@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   leadInBoth,
+  recordsNamed,
   settle,
   startTestHub,
   systemsOf,
@@ -54,34 +55,6 @@ async function byEmail(email: string): Promise<ContactBody | undefined> {
   return (await t.api(`/v1/contacts?email=${encodeURIComponent(email)}`)).body.results[0];
 }
 
-/** Records in each simulator with this last name, read through their public APIs. */
-async function recordsNamed(lastName: string) {
-  const hs = t.hub.sandboxes.hubspot!;
-  const sf = t.hub.sandboxes.salesforce!;
-  // The search API allows 5 calls a second, shared with the hub: wait out a 429.
-  const search = await waitFor(async () => {
-    const response = await fetch(`${hs.baseUrl}/crm/v3/objects/contacts/search`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${hs.accessToken}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        filterGroups: [
-          { filters: [{ propertyName: "lastname", operator: "EQ", value: lastName }] },
-        ],
-        properties: ["email"],
-      }),
-    });
-    return response.ok && response;
-  });
-  const soql = encodeURIComponent(`SELECT Id, Email FROM Lead WHERE LastName = '${lastName}'`);
-  const query = await fetch(`${sf.baseUrl}/services/data/v62.0/query?q=${soql}`, {
-    headers: { authorization: `Bearer ${sf.accessToken}` },
-  });
-  return {
-    hubspot: ((await search.json()) as { total: number }).total,
-    salesforce: ((await query.json()) as { totalSize: number }).totalSize,
-  };
-}
-
 describe("identity resolution across systems", () => {
   it("a phone and surname already shared join the records outright (a deterministic key), before any scoring", async () => {
     await withoutWebhooks(async (hs, sf) => {
@@ -103,7 +76,7 @@ describe("identity resolution across systems", () => {
     const person =
       (await byEmail("kwame.asante@brightwave.example")) ?? (await byEmail("kwame.ab@gmail.com"));
     expect(systemsOf(person!)).toEqual(["hubspot/contact", "salesforce/Lead"]);
-    expect(await recordsNamed("Asante-Boateng")).toEqual({ hubspot: 1, salesforce: 1 });
+    expect(await recordsNamed(t, "Asante-Boateng")).toEqual({ hubspot: 1, salesforce: 1 });
     expect((await t.api(`/v1/contacts/${person!.id}`)).body.merges).toEqual([]);
   });
 
@@ -131,7 +104,7 @@ describe("identity resolution across systems", () => {
     const merged =
       (await byEmail("margaret.okonkwo@quantix.io")) ?? (await byEmail("maggie.okonkwo@gmail.com"));
     expect(systemsOf(merged!)).toEqual(["hubspot/contact", "salesforce/Lead"]);
-    expect(await recordsNamed("Okonkwo-Reyes")).toEqual({ hubspot: 1, salesforce: 1 });
+    expect(await recordsNamed(t, "Okonkwo-Reyes")).toEqual({ hubspot: 1, salesforce: 1 });
 
     const detail = (await t.api(`/v1/contacts/${merged!.id}`)).body;
     expect(detail.merges).toHaveLength(1);
@@ -245,7 +218,7 @@ describe("identity resolution across systems", () => {
     expect(merged.status).toBe(200);
     // The second lead reached HubSpot while the pair waited; the merge is carried into both.
     expect(systemsOf(merged.body)).toEqual(["hubspot/contact", "salesforce/Lead"]);
-    expect(await recordsNamed("Wierzbicki")).toEqual({ hubspot: 1, salesforce: 1 });
+    expect(await recordsNamed(t, "Wierzbicki")).toEqual({ hubspot: 1, salesforce: 1 });
     const detail = (await t.api(`/v1/contacts/${merged.body.id}`)).body;
     expect(detail.merges[0].reason).toBe("review:api");
     expect(detail.merges[0].evidence.pair).toBe(pending.id);

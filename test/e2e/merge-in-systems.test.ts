@@ -1,6 +1,13 @@
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { settle, startTestHub, systemsOf, type TestHub, waitFor } from "../helpers/hub.ts";
+import {
+  recordsNamed,
+  settle,
+  startTestHub,
+  systemsOf,
+  type TestHub,
+  waitFor,
+} from "../helpers/hub.ts";
 
 let t: TestHub;
 beforeAll(async () => {
@@ -25,32 +32,6 @@ const idIn = (contact: ContactBody, system: string) =>
   contact.sources.find((s) => s.system === system)?.externalId;
 
 /** Records with this last name in each simulator, as their own APIs show them. */
-async function recordsNamed(lastName: string) {
-  const hs = t.hub.sandboxes.hubspot!;
-  const sf = t.hub.sandboxes.salesforce!;
-  const mk = t.hub.sandboxes.marketo!;
-  const search = await waitFor(async () => {
-    const response = await fetch(`${hs.baseUrl}/crm/v3/objects/contacts/search`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${hs.accessToken}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        filterGroups: [
-          { filters: [{ propertyName: "lastname", operator: "EQ", value: lastName }] },
-        ],
-      }),
-    });
-    return response.ok && response;
-  });
-  const soql = encodeURIComponent(`SELECT Id FROM Lead WHERE LastName = '${lastName}'`);
-  const query = await fetch(`${sf.baseUrl}/services/data/v62.0/query?q=${soql}`, {
-    headers: { authorization: `Bearer ${sf.accessToken}` },
-  });
-  return {
-    hubspot: ((await search.json()) as { total: number }).total,
-    salesforce: ((await query.json()) as { totalSize: number }).totalSize,
-    marketo: mk.listLeads().filter((l) => l.lastName === lastName).length,
-  };
-}
 
 /** API writes each simulator served (a POST to /composite/sobjects/{Type} is a retrieve). */
 const writesTo = () =>
@@ -98,7 +79,7 @@ describe("the review queue never blocks the sync, and a merge is carried into ev
     for (const person of people)
       expect(systemsOf(person)).toEqual(["hubspot/contact", "marketo/lead", "salesforce/Lead"]);
     await settle(t);
-    expect(await recordsNamed("Hsuzuki")).toEqual({ hubspot: 2, salesforce: 2, marketo: 2 });
+    expect(await recordsNamed(t, "Hsuzuki")).toEqual({ hubspot: 2, salesforce: 2, marketo: 2 });
   });
 
   it("a reviewer's merge of the pending pair leaves one person in the hub and one record in each system, audited", async () => {
@@ -122,7 +103,7 @@ describe("the review queue never blocks the sync, and a merge is carried into ev
     const person = (await t.api(`/v1/contacts/${winnerId}`)).body as ContactBody;
     expect(systemsOf(person)).toEqual(["hubspot/contact", "marketo/lead", "salesforce/Lead"]);
     expect(person.attributes).toMatchObject({ phone: "+14155550170", title: "Head of Ops" });
-    expect(await recordsNamed("Hsuzuki")).toEqual({ hubspot: 1, salesforce: 1, marketo: 1 });
+    expect(await recordsNamed(t, "Hsuzuki")).toEqual({ hubspot: 1, salesforce: 1, marketo: 1 });
     expect((await byEmail(emails.find((e) => person.attributes.email === e)!))?.id).toBe(winnerId);
 
     // Salesforce kept the winner's lead (merged away: the other, with MasterRecordId set).
@@ -161,7 +142,7 @@ describe("the review queue never blocks the sync, and a merge is carried into ev
     const after = (await t.api(`/v1/contacts/${winnerId}`)).body;
     expect(after.merges).toEqual(merges);
     expect(systemsOf(after)).toEqual(["hubspot/contact", "marketo/lead", "salesforce/Lead"]);
-    expect(await recordsNamed("Hsuzuki")).toEqual({ hubspot: 1, salesforce: 1, marketo: 1 });
+    expect(await recordsNamed(t, "Hsuzuki")).toEqual({ hubspot: 1, salesforce: 1, marketo: 1 });
   });
 
   it("unmerge splits the hub's person again; no system can unmerge, so the split-off person is created anew there with their own values", async () => {
@@ -175,7 +156,7 @@ describe("the review queue never blocks the sync, and a merge is carried into ev
     expect(systemsOf(restored)).toEqual(["hubspot/contact", "marketo/lead", "salesforce/Lead"]);
     await settle(t);
     expect(restored.attributes).toMatchObject({ firstName: "Ada", lastName: "Hsuzuki" });
-    expect(await recordsNamed("Hsuzuki")).toEqual({ hubspot: 2, salesforce: 2, marketo: 2 });
+    expect(await recordsNamed(t, "Hsuzuki")).toEqual({ hubspot: 2, salesforce: 2, marketo: 2 });
     const winner = (await t.api(`/v1/contacts/${winnerId}`)).body as ContactBody;
     expect(systemsOf(winner)).toEqual(["hubspot/contact", "marketo/lead", "salesforce/Lead"]);
   });
@@ -232,7 +213,7 @@ describe("a merge a system refuses, and a merge made in a system", () => {
       return all.find((l) => l.id === letter.id)?.status === "retried";
     }, 20_000);
     await settle(t);
-    expect(await recordsNamed("Hkimura")).toEqual({ hubspot: 1, salesforce: 1, marketo: 1 });
+    expect(await recordsNamed(t, "Hkimura")).toEqual({ hubspot: 1, salesforce: 1, marketo: 1 });
     expect(systemsOf((await t.api(`/v1/contacts/${id}`)).body)).toEqual([
       "hubspot/contact",
       "marketo/lead",
@@ -259,7 +240,7 @@ describe("a merge a system refuses, and a merge made in a system", () => {
     });
     await settle(t);
     expect(systemsOf(person)).toEqual(["hubspot/contact", "marketo/lead", "salesforce/Lead"]);
-    expect(await recordsNamed("Hnakamura")).toEqual({ hubspot: 1, salesforce: 1, marketo: 1 });
+    expect(await recordsNamed(t, "Hnakamura")).toEqual({ hubspot: 1, salesforce: 1, marketo: 1 });
     const detail = (await t.api(`/v1/contacts/${person.id}`)).body;
     expect(detail.merges).toHaveLength(1);
     expect(detail.merges[0].reason).toBe("hubspot:merge");

@@ -176,6 +176,36 @@ export async function leadInBoth(t: TestHub, fields: Record<string, string> & { 
   return contact as { id: string; sources: { system: string; externalId: string }[] };
 }
 
+/**
+ * Records in each simulator with this last name, read through their public APIs (Marketo
+ * from its store, when it runs). HubSpot's search allows 5 calls a second, shared with the
+ * hub: a 429 is waited out.
+ */
+export async function recordsNamed(t: TestHub, lastName: string) {
+  const { hubspot: hs, salesforce: sf, marketo: mk } = t.hub.sandboxes;
+  const search = await waitFor(async () => {
+    const response = await fetch(`${hs!.baseUrl}/crm/v3/objects/contacts/search`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${hs!.accessToken}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        filterGroups: [
+          { filters: [{ propertyName: "lastname", operator: "EQ", value: lastName }] },
+        ],
+      }),
+    });
+    return response.ok && response;
+  });
+  const soql = encodeURIComponent(`SELECT Id FROM Lead WHERE LastName = '${lastName}'`);
+  const query = await fetch(`${sf!.baseUrl}/services/data/v62.0/query?q=${soql}`, {
+    headers: { authorization: `Bearer ${sf!.accessToken}` },
+  });
+  return {
+    hubspot: ((await search.json()) as { total: number }).total,
+    salesforce: ((await query.json()) as { totalSize: number }).totalSize,
+    ...(mk ? { marketo: mk.listLeads().filter((l) => l.lastName === lastName).length } : {}),
+  };
+}
+
 /** A contact's source records as sorted `system/object` strings. */
 export const systemsOf = (contact: { sources: { system: string; object: string }[] }) =>
   contact.sources.map((s) => `${s.system}/${s.object}`).sort();

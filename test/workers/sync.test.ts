@@ -61,6 +61,12 @@ async function quiet() {
 }
 
 describe("the hub on Cloudflare Workers (workerd, D1, Queues, Cron Triggers)", () => {
+  it("the console answers 501 with a problem saying to open it on a Node hub (no files to serve here)", async () => {
+    const response = await hub.api("/console");
+    expect(response.status).toBe(501);
+    expect(response.body.detail).toMatch(/Node hub/);
+  });
+
   it("a cron trigger runs an incremental sync that links the seeded people across all three systems", async () => {
     await hub.cron("*/5 * * * *");
     const runs = await waitFor(async () => {

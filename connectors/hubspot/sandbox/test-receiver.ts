@@ -1,6 +1,12 @@
 /** A tiny loopback HTTP receiver for webhook tests: records every request, answers on demand. */
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll } from "vitest";
+import {
+  type HubspotSandboxOptions,
+  type RunningHubspotSandbox,
+  startHubspotSandbox,
+} from "./index.ts";
 
 export interface ReceivedRequest {
   method: string;
@@ -50,4 +56,28 @@ export async function startTestReceiver(path = "/hooks/hubspot"): Promise<TestRe
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * For a test file: a simulator whose webhooks go to a receiver, both started before its
+ * tests and closed after. Read `sandbox` and `receiver` inside tests.
+ */
+export function sandboxWithReceiver(
+  options: Omit<HubspotSandboxOptions, "port" | "webhookUrl"> = {},
+) {
+  const started = {} as { sandbox: RunningHubspotSandbox; receiver: TestReceiver };
+  beforeAll(async () => {
+    started.receiver = await startTestReceiver();
+    started.sandbox = await startHubspotSandbox({
+      port: 0,
+      webhookUrl: started.receiver.url,
+      webhookBatchDelayMs: 5,
+      ...options,
+    });
+  });
+  afterAll(async () => {
+    await started.sandbox?.close();
+    await started.receiver?.close();
+  });
+  return started;
 }

@@ -4,7 +4,14 @@ import { problemResponse } from "../problem.ts";
 import { readPackageFile, servePackageFile } from "./package-files.ts";
 import { type ConsolePage, consoleShell } from "./shell.ts";
 
-const ASSETS = new URL("./assets/", import.meta.url);
+/** A shipped asset's file URL; none on Workers, where the bundle has no file address (and no files). */
+function assetUrl(name: string): URL | undefined {
+  try {
+    return new URL(name, new URL("./assets/", import.meta.url));
+  } catch {
+    return undefined;
+  }
+}
 const ASSET_NAME = /^(pages\/)?[a-z][a-z0-9-]*\.(js|css|svg)$/;
 
 /** Only this origin, no inline script: the console runs offline and a record's text cannot run as code. */
@@ -36,7 +43,10 @@ export function registerConsole(app: OpenAPIHono) {
   };
   let shipped: Promise<boolean> | undefined;
   const page = async (c: Context, name: ConsolePage, params?: Record<string, string>) => {
-    shipped ??= readPackageFile(new URL("main.js", ASSETS)).then((bytes) => bytes !== undefined);
+    const main = assetUrl("main.js");
+    shipped ??= main
+      ? readPackageFile(main).then((bytes) => bytes !== undefined)
+      : Promise.resolve(false);
     if (!(await shipped))
       return problemResponse(c, {
         type: "about:blank",
@@ -52,7 +62,7 @@ export function registerConsole(app: OpenAPIHono) {
   app.get("/console/people/:id", (c) => page(c, "person", { id: c.req.param("id") }));
   app.get("/console/assets/*", async (c) => {
     const name = c.req.path.slice("/console/assets/".length);
-    const url = ASSET_NAME.test(name) ? new URL(name, ASSETS) : undefined;
+    const url = ASSET_NAME.test(name) ? assetUrl(name) : undefined;
     return servePackageFile(c, name, url, { "cache-control": "no-cache" });
   });
 }
