@@ -74,7 +74,7 @@ export function createEngine(deps: EngineDeps) {
       for (const lane of ["fast", "bulk"] as const) depthGauge?.set({ lane }, depth[lane]);
     },
   });
-  const races = deps.metrics?.counter(
+  const raceCounter = deps.metrics?.counter(
     "tsunagu_person_races_total",
     "Batches re-run from fresh state because another process saved or held one of their people first",
   );
@@ -83,7 +83,8 @@ export function createEngine(deps: EngineDeps) {
    * saves are checked against what it read, and with holds (Workers) the people it saved are
    * held from other isolates until it ends. A `rerun` task that lost the race for a person
    * (StalePersonError: nothing of that save was written) runs again from fresh state after
-   * a pause, out of the lane, up to RACE_ATTEMPTS times; re-reading and re-applying its
+   * a pause, out of the lane: up to RACE_ATTEMPTS lost saves, and for as long as another
+   * batch holds one of its people (each hold ends by HOLD_MS); re-reading and re-applying its
    * records is what makes that safe, so only batches are re-run, never operator actions.
    */
   async function asWriter<T>(
@@ -91,6 +92,7 @@ export function createEngine(deps: EngineDeps) {
     task: (deps: EngineDeps) => Promise<T>,
     rerun = false,
   ): Promise<T> {
+    let races = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         return await lanes.run(lane, async () => {
@@ -105,14 +107,19 @@ export function createEngine(deps: EngineDeps) {
           }
         });
       } catch (error) {
-        if (!rerun || !(error instanceof StalePersonError) || attempt >= RACE_ATTEMPTS) throw error;
-        races?.inc({ lane });
+        if (!rerun || !(error instanceof StalePersonError)) throw error;
+        // A person held by a batch still writing them out (a slow page behind a rate limit)
+        // is waited for until the hold ends, however long; only lost saves count as races.
+        const held = error.heldUntil !== undefined && error.heldUntil > deps.now();
+        if (!held && ++races >= RACE_ATTEMPTS) throw error;
+        raceCounter?.inc({ lane });
         deps.logger.info("batch lost the race for a person; running it again", {
           lane,
           attempt,
           reason: error.message,
         });
-        await new Promise((resolve) => setTimeout(resolve, racePause(attempt)));
+        const pause = racePause(held ? Math.min(attempt, 6) : races);
+        await new Promise((resolve) => setTimeout(resolve, pause));
       }
     }
   }

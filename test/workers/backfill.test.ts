@@ -145,11 +145,14 @@ describe("two consumers at once stay within one Marketo rate limit", () => {
       hub.api("/v1/backfills", { json: { system: "marketo" } }),
       hub.api("/v1/backfills", { json: { system: "marketo" }, isolate: "tsunagu-2" }),
     ]);
-    const finished = async (id: string) =>
-      waitFor(async () => {
-        const job = (await hub.api(`/v1/backfills/${id}`)).body;
-        return job.status === "succeeded" && job;
-      }, 120_000);
+    const finished = async (id: string) => {
+      const job = await waitFor(async () => {
+        const body = (await hub.api(`/v1/backfills/${id}`)).body;
+        return ["succeeded", "failed", "cancelled"].includes(body.status) && body;
+      }, 200_000);
+      expect(job.status, JSON.stringify(job.errors)).toBe("succeeded");
+      return job;
+    };
     const [jobA, jobB] = await Promise.all([finished(a.body.id), finished(b.body.id)]);
     expect(jobA.progress.read).toBeGreaterThanOrEqual(LEADS);
     expect(jobB.progress.read).toBeGreaterThanOrEqual(LEADS);
