@@ -3,6 +3,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   leadInBoth,
+  pendingPairOf,
   personInBoth,
   recordsNamed,
   settle,
@@ -200,14 +201,7 @@ describe("the ops console in Chromium", () => {
       City: "Denver",
       Company: "Contoso Ltd",
     });
-    const pair = await waitFor(async () => {
-      const list = (await t.api("/v1/duplicates?status=pending")).body.results as {
-        id: string;
-        a: { id: string } | null;
-        b: { id: string } | null;
-      }[];
-      return list.find((p) => p.a && p.b && [p.a.id, p.b.id].includes(first.id));
-    }, 30_000);
+    const pair = await pendingPairOf(t, [first.id], 30_000);
     await settle(t);
 
     await openConsole(page, "/console/duplicates");

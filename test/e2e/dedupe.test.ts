@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   leadInBoth,
+  pendingPairOf,
   recordsNamed,
   settle,
   startTestHub,
@@ -155,16 +156,7 @@ describe("identity resolution across systems", () => {
       MobilePhone: "917-555-0100",
       Company: "Northwind Traders Ltd",
     });
-    const pending = await waitFor(async () => {
-      const list = (await t.api("/v1/duplicates?status=pending")).body.results as {
-        id: string;
-        probability: number;
-        evidence: { field: string; weight: number }[];
-        a: ContactBody;
-        b: ContactBody;
-      }[];
-      return list.find((p) => p.a && p.b && [p.a.id, p.b.id].includes(first.id));
-    });
+    const pending = await pendingPairOf(t, [first.id]);
     await settle(t);
     expect(pending.probability).toBeGreaterThanOrEqual(0.5);
     expect(pending.evidence.find((e) => e.field === "lastName")!.weight).toBeGreaterThan(0);
@@ -205,14 +197,7 @@ describe("identity resolution across systems", () => {
       City: "Denver",
       Company: "Contoso Ltd",
     });
-    const pending = await waitFor(async () => {
-      const list = (await t.api("/v1/duplicates?status=pending")).body.results as {
-        id: string;
-        a: ContactBody;
-        b: ContactBody;
-      }[];
-      return list.find((p) => p.a && p.b && [p.a.id, p.b.id].includes(first.id));
-    });
+    const pending = await pendingPairOf(t, [first.id]);
     await settle(t);
     const merged = await t.api(`/v1/duplicates/${pending.id}/merge`, { json: {} });
     expect(merged.status).toBe(200);

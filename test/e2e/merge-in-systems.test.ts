@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  pendingPairOf,
   recordsNamed,
   settle,
   startTestHub,
@@ -83,15 +84,10 @@ describe("the review queue never blocks the sync, and a merge is carried into ev
   });
 
   it("a reviewer's merge of the pending pair leaves one person in the hub and one record in each system, audited", async () => {
-    const pending = await waitFor(async () => {
-      const list = (await t.api("/v1/duplicates?status=pending")).body.results as {
-        id: string;
-        a: ContactBody;
-        b: ContactBody;
-      }[];
-      const ids = new Set(people.map((p) => p.id));
-      return list.find((p) => p.a && p.b && ids.has(p.a.id) && ids.has(p.b.id));
-    });
+    const pending = await pendingPairOf(
+      t,
+      people.map((p) => p.id),
+    );
     const merged = await t.api(`/v1/duplicates/${pending.id}/merge`, { json: {} });
     expect(merged.status).toBe(200);
     winnerId = merged.body.id;

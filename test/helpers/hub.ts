@@ -206,6 +206,24 @@ export async function recordsNamed(t: TestHub, lastName: string) {
   };
 }
 
+export interface PendingPair {
+  id: string;
+  probability: number;
+  evidence: { field: string; weight: number }[];
+  a: { id: string; sources: { system: string; object: string; externalId: string }[] } | null;
+  b: { id: string; sources: { system: string; object: string; externalId: string }[] } | null;
+}
+
+/** The pair waiting for review between these people (with one id: any pair of theirs), once there is one. */
+export async function pendingPairOf(t: TestHub, ids: string[], timeoutMs = 10_000) {
+  return waitFor(async () => {
+    const list = (await t.api("/v1/duplicates?status=pending")).body.results as PendingPair[];
+    return list.find((p) => p.a && p.b && ids.every((id) => id === p.a!.id || id === p.b!.id)) as
+      | (PendingPair & { a: NonNullable<PendingPair["a"]>; b: NonNullable<PendingPair["b"]> })
+      | undefined;
+  }, timeoutMs);
+}
+
 /** A contact's source records as sorted `system/object` strings. */
 export const systemsOf = (contact: { sources: { system: string; object: string }[] }) =>
   contact.sources.map((s) => `${s.system}/${s.object}`).sort();
