@@ -227,9 +227,10 @@ export function createMatcher(options: MatcherOptions = {}) {
     const capOf = new Map(
       blocking.rules.map((r) => [`block:${r.name}`, r.maxBlockSize ?? blocking.maxBlockSize]),
     );
+    const capFor = (key: MatchKey) => capOf.get(key.kind) ?? blocking.maxBlockSize;
     const byCap = new Map<number, MatchKey[]>();
     for (const key of [...blockingKeys.values()].flat()) {
-      const cap = capOf.get(key.kind) ?? blocking.maxBlockSize;
+      const cap = capFor(key);
       const keys = byCap.get(cap);
       if (keys) keys.push(key);
       else byCap.set(cap, [key]);
@@ -261,7 +262,7 @@ export function createMatcher(options: MatcherOptions = {}) {
       const found = ids.get(id)!;
       for (const key of keys) {
         const group = inBatch.get(keyString(key))!;
-        if (group.size > (capOf.get(key.kind) ?? blocking.maxBlockSize)) continue;
+        if (group.size > capFor(key)) continue;
         for (const other of group) found.add(other);
       }
       found.delete(id);

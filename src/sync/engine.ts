@@ -12,8 +12,8 @@ import { createJobRunner } from "./jobs.ts";
 import {
   dismissDuplicate,
   followSourceMerge,
-  mergeByOperator,
   mergeDuplicate,
+  mergeEverywhere,
   type PairsElsewhere,
   scanForDuplicates,
   unmergePeople,
@@ -232,7 +232,7 @@ export function createEngine(deps: EngineDeps) {
     processNotices: (notices: NoticeRef[]) => processNotices(drainDeps, notices),
     erase,
     merge: (winnerId: string, loserId: string, reason: string, evidence?: unknown) =>
-      fast((d) => mergeByOperator(d, winnerId, loserId, reason, evidence)),
+      fast((d) => mergeEverywhere(d, winnerId, loserId, reason, evidence)),
     unmerge: (contactId: string, mergeId?: string) =>
       fast((d) => unmergePeople(d, contactId, mergeId)),
     mergeDuplicate: (pairId: string, by: string) => fast((d) => mergeDuplicate(d, pairId, by)),

@@ -49,8 +49,8 @@ export async function mergePeople(
   return merged;
 }
 
-/** An operator's merge of two people: made in the hub, then carried into every system holding both. */
-export async function mergeByOperator(
+/** A merge of two people made in the hub, then carried into every system holding both (publishing does that). */
+export async function mergeEverywhere(
   deps: PipelineDeps,
   winnerId: string,
   loserId: string,
@@ -148,11 +148,8 @@ export async function mergeDuplicate(
     id: pair.id,
   });
   const evidence = { pair: pair.id, probability: pair.probability, evidence: pair.evidence };
-  const merged = await mergePeople(deps, winner.id, loser.id, `review:${by}`, evidence);
-  // Publishing carries the merge into every system holding both people's records.
-  await publishPeople(deps, [winner.id]);
-  const after = merged && (await deps.store.contacts.get(winner.id));
-  return { ok: true, ...(after ? { contact: after } : {}) };
+  const merged = await mergeEverywhere(deps, winner.id, loser.id, `review:${by}`, evidence);
+  return { ok: true, ...(merged ? { contact: merged } : {}) };
 }
 
 /** A reviewer says a queued pair are two people; the matcher never proposes them again. */

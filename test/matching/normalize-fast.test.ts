@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js";
 import { describe, expect, it } from "vitest";
-import { normalizePhone, normalizeText } from "../../src/core/matching/normalize.ts";
+import { normalizePhone, normalizeText, unicodeText } from "../../src/core/matching/normalize.ts";
 
 /** What normalizePhone returned before its shortcut: libphonenumber for every input. */
 function parsed(s: string, country: string) {
@@ -9,19 +9,6 @@ function parsed(s: string, country: string) {
   const digits = s.replace(/\D/g, "");
   return p?.isPossible() ? p.number : digits.length >= 6 ? digits : null;
 }
-
-/** What normalizeText returned before its ASCII shortcut. */
-const unicodeText = (s: string) => {
-  if (s.trim() === "") return null;
-  const out = s
-    .normalize("NFKD")
-    .replace(/\p{M}/gu, "")
-    .toLowerCase()
-    .replace(/ß/g, "ss")
-    .replace(/[^\p{L}\p{N}]+/gu, " ")
-    .trim();
-  return out === "" ? null : out;
-};
 
 describe("normalization shortcuts give what the full path gives", () => {
   it("North American numbers in the usual formats: the same E.164 as libphonenumber", () => {

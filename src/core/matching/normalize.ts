@@ -21,6 +21,11 @@ export function normalizeText(s: string | null | undefined): string | null {
       .trim();
     return out === "" ? null : out;
   }
+  return unicodeText(s);
+}
+
+/** `normalizeText` for any text: accents decomposed and dropped, letters and digits of every script kept. */
+export function unicodeText(s: string): string | null {
   const out = s
     .normalize("NFKD")
     .replace(/\p{M}/gu, "")
