@@ -35,7 +35,6 @@ const SAVE_SQL = {
   dropKeys: "delete from match_keys where contact_id = ?",
   key: "insert or ignore into match_keys (kind, value, contact_id) values (?, ?, ?)",
   dropKey: "delete from match_keys where kind = ? and value = ? and contact_id = ?",
-  holders: "select contact_id from match_keys where kind = ? and value = ? limit ?",
 };
 
 /** What was last written of a contact: each link's and key's row, so the next save writes only the difference. */
@@ -120,6 +119,22 @@ interface Writer {
 
 const placeholders = (n: number) => Array.from({ length: n }, () => "?").join(", ");
 
+/**
+ * Up to `limit` holders of each of `n` values of one key kind, in one statement: a key held
+ * by thousands returns no more rows than the cap.
+ */
+const heldBy = (n: number) =>
+  `select kind, value, contact_id from (select kind, value, contact_id, row_number() over (partition by value) as n
+    from match_keys where kind = ? and value in (${placeholders(n)})) where n <= ?`;
+
+/**
+ * Keys found held by more people than a block may hold, remembered (with how many, up to
+ * the cap asked + 1) so they are not read again: a store's common values only grow more
+ * common. A key that shrank below the cap again (merges, erasure) nominates again after a
+ * restart.
+ */
+const OVERSIZED_KEYS = 100_000;
+
 export function contactQueries(db: Db, identity: Identity, options: { holds?: boolean } = {}) {
   const prepared = Object.fromEntries(
     Object.entries(SAVE_SQL).map(([name, text]) => [name, db.$client.prepare(text)]),
@@ -135,6 +150,7 @@ export function contactQueries(db: Db, identity: Identity, options: { holds?: bo
    * save says nothing of the row; past the cap the diff is just not used.
    */
   const lastSave = new Map<string, number>();
+  const oversized = new Map<string, number>();
   let saves = 0;
   const remember = (id: string, seq: number) => {
     lastSave.delete(id);
@@ -251,7 +267,9 @@ export function contactQueries(db: Db, identity: Identity, options: { holds?: bo
         keys: new Set(),
       };
       if (before?.row !== now.row) mine.push(prepared.contact.bind(...values, version, hold));
-      if (!before) mine.push(prepared.dropLinks.bind(contact.id));
+      // Someone never saved (no read) has no rows to replace.
+      const replaces = !before && (read !== undefined || contact === fresh);
+      if (replaces) mine.push(prepared.dropLinks.bind(contact.id));
       for (const link of contact.links) {
         const values = [
           link.system,
@@ -281,7 +299,7 @@ export function contactQueries(db: Db, identity: Identity, options: { holds?: bo
         if (now.links.has(key)) continue;
         mine.push(prepared.dropLink.bind(ref.system, ref.object, ref.externalId, contact.id));
       }
-      if (!before) mine.push(prepared.dropKeys.bind(contact.id));
+      if (replaces) mine.push(prepared.dropKeys.bind(contact.id));
       for (const key of identity.contactKeys(contact)) {
         const text = `${key.kind}\u0000${key.value}`;
         now.keys.add(text);
@@ -480,15 +498,34 @@ export function contactQueries(db: Db, identity: Identity, options: { holds?: bo
      * identity, and scoring every holder would make one record cost as much as the whole store.
      */
     async holders(keys: MatchKey[], maxBlock: number): Promise<Map<string, string[]>> {
-      const distinct = [...new Map(keys.map((key) => [keyString(key), key])).entries()];
       const byKey = new Map<string, string[]>();
-      if (distinct.length === 0) return byKey;
-      const results = await db.$client.batch<{ contact_id: string }>(
-        distinct.map(([, key]) => prepared.holders.bind(key.kind, key.value, maxBlock + 1)),
+      const byKind = new Map<string, Set<string>>();
+      for (const key of keys) {
+        const k = keyString(key);
+        if (byKey.has(k)) continue;
+        byKey.set(k, []);
+        if ((oversized.get(k) ?? 0) > maxBlock) continue;
+        const values = byKind.get(key.kind) ?? new Set();
+        byKind.set(key.kind, values.add(key.value));
+      }
+      const queries = [...byKind].flatMap(([kind, values]) =>
+        chunks([...values]).map((part) =>
+          db.$client.prepare(heldBy(part.length)).bind(kind, ...part, maxBlock + 1),
+        ),
       );
-      results.forEach(({ results: rows }, i) => {
-        byKey.set(distinct[i]![0], rows.length <= maxBlock ? rows.map((r) => r.contact_id) : []);
-      });
+      if (queries.length === 0) return byKey;
+      const results = await db.$client.batch<{ kind: string; value: string; contact_id: string }>(
+        queries,
+      );
+      for (const { results: rows } of results)
+        for (const row of rows) byKey.get(`${row.kind}\u0000${row.value}`)!.push(row.contact_id);
+      for (const [k, ids] of byKey) {
+        if (ids.length <= maxBlock) continue;
+        byKey.set(k, []);
+        oversized.delete(k);
+        oversized.set(k, ids.length);
+        if (oversized.size > OVERSIZED_KEYS) oversized.delete(oversized.keys().next().value!);
+      }
       return byKey;
     },
 

@@ -27,6 +27,9 @@ export function openSqlite(path: string): { db: Db; close: () => void } {
   sqlite.pragma("wal_autocheckpoint = 10000");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
+  // Every person saved writes about ten index entries at random places (match keys): with
+  // SQLite's 2 MiB page cache a bulk import re-reads index pages it has just written.
+  sqlite.pragma("cache_size = -65536");
   migrate(drizzle(sqlite), { migrationsFolder });
   return { db: storeDb(d1OverSqlite(sqlite)), close: () => sqlite.close() };
 }
