@@ -120,20 +120,22 @@ interface Writer {
 const placeholders = (n: number) => Array.from({ length: n }, () => "?").join(", ");
 
 /**
- * Up to `limit` holders of each of `n` values of one key kind, in one statement: a key held
+ * Up to a limit (the last parameter) of holders of each of `n` values of one key kind, in one statement: a key held
  * by thousands returns no more rows than the cap.
  */
 const heldBy = (n: number) =>
   `select kind, value, contact_id from (select kind, value, contact_id, row_number() over (partition by value) as n
     from match_keys where kind = ? and value in (${placeholders(n)})) where n <= ?`;
 
-/**
- * Keys found held by more people than a block may hold, remembered (with how many, up to
- * the cap asked + 1) so they are not read again: a store's common values only grow more
- * common. A key that shrank below the cap again (merges, erasure) nominates again after a
- * restart.
- */
+/** Oversized keys remembered (see `oversized`). */
 const OVERSIZED_KEYS = 100_000;
+
+/** Sets `key` as the newest entry of `map`, dropping the oldest past `cap`. */
+function setRecent<K, V>(map: Map<K, V>, key: K, value: V, cap: number) {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > cap) map.delete(map.keys().next().value!);
+}
 
 export function contactQueries(db: Db, identity: Identity, options: { holds?: boolean } = {}) {
   const prepared = Object.fromEntries(
@@ -150,12 +152,15 @@ export function contactQueries(db: Db, identity: Identity, options: { holds?: bo
    * save says nothing of the row; past the cap the diff is just not used.
    */
   const lastSave = new Map<string, number>();
+  /**
+   * Keys found held by more people than a block may hold, with how many (up to the cap asked
+   * + 1), so they are not read again: a store's common values only grow more common. A key
+   * that shrank below the cap again (merges, erasure) nominates again after a restart.
+   */
   const oversized = new Map<string, number>();
   let saves = 0;
   const remember = (id: string, seq: number) => {
-    lastSave.delete(id);
-    lastSave.set(id, seq);
-    if (lastSave.size > RECENT_SAVES) lastSave.delete(lastSave.keys().next().value!);
+    setRecent(lastSave, id, seq, RECENT_SAVES);
   };
   const stillLast = (contact: Contact) => {
     const before = persisted.get(contact);
@@ -185,9 +190,7 @@ export function contactQueries(db: Db, identity: Identity, options: { holds?: bo
       if (saved || !writer.byId.has(id)) writer.byId.set(id, read);
       return;
     }
-    writer.byId.delete(id);
-    writer.byId.set(id, read);
-    if (writer.byId.size > RECENT_SAVES) writer.byId.delete(writer.byId.keys().next().value!);
+    setRecent(writer.byId, id, read, RECENT_SAVES);
   };
   const forget = (writer: Writer, contact: Contact) => {
     reads.delete(contact);
@@ -301,7 +304,7 @@ export function contactQueries(db: Db, identity: Identity, options: { holds?: bo
       }
       if (replaces) mine.push(prepared.dropKeys.bind(contact.id));
       for (const key of identity.contactKeys(contact)) {
-        const text = `${key.kind}\u0000${key.value}`;
+        const text = keyString(key);
         now.keys.add(text);
         if (!before?.keys.has(text)) mine.push(prepared.key.bind(key.kind, key.value, contact.id));
       }
@@ -518,13 +521,11 @@ export function contactQueries(db: Db, identity: Identity, options: { holds?: bo
         queries,
       );
       for (const { results: rows } of results)
-        for (const row of rows) byKey.get(`${row.kind}\u0000${row.value}`)!.push(row.contact_id);
+        for (const row of rows) byKey.get(keyString(row))!.push(row.contact_id);
       for (const [k, ids] of byKey) {
         if (ids.length <= maxBlock) continue;
         byKey.set(k, []);
-        oversized.delete(k);
-        oversized.set(k, ids.length);
-        if (oversized.size > OVERSIZED_KEYS) oversized.delete(oversized.keys().next().value!);
+        setRecent(oversized, k, ids.length, OVERSIZED_KEYS);
       }
       return byKey;
     },
