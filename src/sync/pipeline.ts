@@ -69,7 +69,8 @@ export async function syncRecords(
     await deps.store.pushQueue.add(touched, deps.now());
     return counts;
   }
-  return publish(deps, ws, counts, options);
+  const justRead = new Set(records.map((r) => recordKey(r.system, r.object, r.externalId)));
+  return publish(deps, ws, counts, { ...options, justRead });
 }
 
 /** Re-scores these people and writes whatever other systems lack (rescore jobs, new engagement). */
@@ -87,7 +88,11 @@ async function publish(
   deps: PipelineDeps,
   ws: WorkingSet,
   counts: BatchCounts,
-  options: BatchOptions & { rfm?: ReadonlyMap<string, RfmScore> },
+  options: BatchOptions & {
+    rfm?: ReadonlyMap<string, RfmScore>;
+    /** Records (`recordKey`) this batch read from their system moments ago: not read again. */
+    justRead?: ReadonlySet<string>;
+  },
 ): Promise<BatchCounts> {
   if (deps.scoring) {
     const rescored = await rescoreTouched({ ...deps, scoring: deps.scoring }, ws, options.rfm);
@@ -97,7 +102,10 @@ async function publish(
   if (writes.length > 0) {
     // Read the targets just before writing: a concurrent edit there must win if newer,
     // and an existing record with the same email must be linked, not duplicated.
-    const fresh = await withoutErased(deps, await refreshTargets(deps, ws, writes));
+    const fresh = await withoutErased(
+      deps,
+      await refreshTargets(deps, ws, writes, options.justRead),
+    );
     // Nothing read back (people new to every target) leaves the plan as it is.
     if (fresh.length > 0) {
       ws.include(
@@ -194,13 +202,14 @@ async function refreshTargets(
   deps: PipelineDeps,
   ws: WorkingSet,
   writes: PlannedWrite[],
+  justRead: ReadonlySet<string> = new Set(),
 ): Promise<SourceRecord[]> {
   const reads = [...groupBySystem(writes)].map(async ([system, list]) => {
     const connector = deps.connectors.get(system)!;
     const idsByObject = new Map<string, string[]>();
     const emails = new Set<string>();
     for (const w of list) {
-      if (w.externalId)
+      if (w.externalId && !justRead.has(recordKey(system, w.object, w.externalId)))
         idsByObject.set(w.object, [...(idsByObject.get(w.object) ?? []), w.externalId]);
       const email = emailAddress(ws.contacts.get(w.contactId)?.golden.email?.value);
       if (!w.externalId && email) emails.add(email);
