@@ -81,14 +81,17 @@ export const shareASystem = (a: Contact, b: Contact) =>
 
 /**
  * Whether a model fitted on `fitted` people should be refitted for `now`: small populations
- * change character quickly and refit cheaply (growth by a fifth); from 2,000 people on, a
- * fit costs seconds (u is sampled from 50,000 pairs), so only a doubling triggers one.
+ * change character quickly (growth by a fifth); from 500 people on, a fit costs most of a
+ * second or more (u is sampled from 50,000 pairs), so only a doubling triggers one.
  */
 const outgrown = (fitted: number, now: number) =>
   now >= (fitted < SMALL_POPULATION ? fitted * 1.2 + 10 : fitted * 2);
 
-/** Below this many people a fit takes a fraction of a second, and batches wait for it. */
-const SMALL_POPULATION = 2000;
+/**
+ * Below this many people batches wait for a fit; past it they go on with the current model
+ * while the next is fitted elsewhere (a 50,000-pair fit is about 0.7 s of the engine's CPU).
+ */
+const SMALL_POPULATION = 500;
 
 /** What the current model was fitted on. */
 export interface FittedOn {
@@ -142,7 +145,7 @@ export type FitElsewhere = (
 
 export interface MatcherOptions {
   /**
-   * Where to refit a population past 2,000 people, while batches go on with the current
+   * Where to refit a population past 500 people, while batches go on with the current
    * model (the new one replaces it when ready). Without it every fit runs in the batch that
    * needs it, as first fits and refits of a small population always do: they take a
    * fraction of a second, and a small population changes character quickly.
