@@ -35,11 +35,11 @@
  * burst and so make the hub look better than it is; both are printed. Limits are checked
  * both as the APIs publish them and as the connectors throttle themselves (which keep 10 %
  * back): the tighter binds, and PASS/MISS is against it. Target: >= 0.9.
- * Workload: with 5,000 contacts the backfill needs about 240 HubSpot calls (searches,
- * batch reads before writing, two consent reads and a score write-back per 100), just
- * over one window of the connector's 171, so a limit binds for one window only, and
+ * Workload: with 5,000 contacts the backfill needs about 190 HubSpot calls (half a
+ * search page, two consent reads and a score write-back per 100), just over one window
+ * of the connector's 171, so a limit binds for one window only, and
  * Marketo (about 35 calls) never leaves its first window's burst. Part 2 therefore
- * defaults to 10,000 contacts (about 475 HubSpot calls, three windows, some 25 s), which
+ * defaults to 10,000 contacts (about 360 HubSpot calls, three windows, some 25 s), which
  * keeps this script near a minute on 2 cores; raise BENCH_LIMITED_PEOPLE (e.g. 40,000)
  * to make Marketo's window bind too.
  */
